@@ -15,10 +15,9 @@ from rapidfuzz import fuzz, process
 from actions.catalogue import Catalogue, load_catalogue
 
 # Words people add around a place name that are not part of it.
-_FILLER = frozenset(
-    "the in at near of my our is its it's it city town mc municipal corporation council area ka ki ke da di de "
-    "mein vich se".split()
-)
+_FILLER = frozenset("the in at near of my our is its it's it area ka ki ke da di de me mein vich se".split())
+# ...and, around a town's name only, words for a town ("Model Town" is a locality).
+_CITY_FILLER = _FILLER | frozenset("city town mc municipal corporation council".split())
 
 # An answer scoring at least SURE (and clearly ahead of the next) is taken; from MAYBE up we ask "Did you mean?".
 SURE = 86.0
@@ -34,8 +33,8 @@ def normalise(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _strip_filler(words: Sequence[str]) -> str:
-    return " ".join(w for w in words if w not in _FILLER)
+def _strip_filler(words: Sequence[str], filler: frozenset = _FILLER) -> str:
+    return " ".join(w for w in words if w not in filler)
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,20 @@ class Match:
 class _NameIndex:
     """All spellings of a set of places, normalised, each pointing back to its place."""
 
-    def __init__(self, entries: Iterable[Tuple[str, str, str]]):
+    def __init__(self, entries: Iterable[Tuple[str, str, str]], filler: frozenset = _FILLER):
         # entries: (key, display name, a spelling)
+        self.filler = filler
         self.choices: List[str] = []
         self.keys: List[Tuple[str, str]] = []
         for key, display, spelling in entries:
-            norm = _strip_filler(normalise(spelling).split())
+            norm = _strip_filler(normalise(spelling).split(), filler)
             if norm:
                 self.choices.append(norm)
                 self.keys.append((key, display))
 
     def rank(self, query: str, limit: int = 5) -> List[Match]:
         """Best matches of a whole answer, one per place."""
-        query = _strip_filler(normalise(query).split())
+        query = _strip_filler(normalise(query).split(), self.filler)
         if not query or not self.choices:
             return []
         best: Dict[str, Match] = {}
@@ -73,21 +73,21 @@ class _NameIndex:
         return sorted(best.values(), key=lambda m: -m.score)[:limit]
 
     def scan(self, text: str) -> List[Match]:
-        """Places named by a run of words inside a sentence, longest and best first, without overlaps."""
-        spans = _word_spans(text)
+        """Places named by a run of words inside a sentence, best and longest first, without overlaps."""
+        spans = word_spans(text)
         found: List[Match] = []
         for n in range(min(_MAX_WORDS, len(spans)), 0, -1):
             for i in range(len(spans) - n + 1):
                 run = spans[i : i + n]
                 query = " ".join(w for w, _, _ in run)
-                if query in _FILLER or len(query) < 3:
+                if query in self.filler or len(query) < 3:
                     continue
                 hit = process.extractOne(query, self.choices, scorer=fuzz.ratio, score_cutoff=_needed(query))
                 if hit:
                     key, display = self.keys[hit[2]]
                     found.append(Match(key, display, hit[1], run[0][1], run[-1][2]))
         chosen: List[Match] = []
-        for match in sorted(found, key=lambda m: (-(m.end - m.start), -m.score)):
+        for match in sorted(found, key=lambda m: (-round(m.score), -(m.end - m.start))):
             if all(match.end <= c.start or match.start >= c.end for c in chosen):
                 chosen.append(match)
         return chosen
@@ -110,7 +110,7 @@ def _needed(query: str) -> float:
     return 85.0
 
 
-def _word_spans(text: str) -> List[Tuple[str, int, int]]:
+def word_spans(text: str) -> List[Tuple[str, int, int]]:
     """Normalised words of the text with their character spans in the original."""
     spans = []
     start = None
@@ -138,11 +138,11 @@ def decide(matches: List[Match]) -> Tuple[Optional[Match], List[Match]]:
 class Gazetteer:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
-        self._cities = _NameIndex(
+        self._cities = _NameIndex((
             (city.tenant_id, city.name("en"), spelling)
             for city in catalogue.cities.values()
             for spelling in set(city.names.values())
-        )
+        ), filler=_CITY_FILLER)
         self._localities = {
             tenant_id: _NameIndex(
                 (loc.code, loc.name_en, spelling) for loc in localities for spelling in set(loc.names.values())

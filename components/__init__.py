@@ -1,0 +1,1 @@
+"""Seva's own NLU components: they turn catalogue knowledge into normalised entities."""
