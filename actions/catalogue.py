@@ -105,7 +105,11 @@ def _read(path: Path) -> dict:
 
 
 def _load_services(directory: Path, corrections: dict, names: dict) -> Dict[str, Service]:
-    raw = _read(directory / "mdms" / "ServiceDefs.json")["ServiceDefs"]
+    raw = list(_read(directory / "mdms" / "ServiceDefs.json")["ServiceDefs"])
+    # PGR's catalogue has services that this copy of the master data lacks (NonSweepingOfRoad).
+    for missing in corrections["services_missing"]:
+        after = next(i for i, row in enumerate(raw) if row["serviceCode"] == missing["after"])
+        raw.insert(after + 1, {k: v for k, v in missing.items() if k != "after"})
     departments = corrections["service_departments"]
     keywords = corrections["service_keywords"]
     services: Dict[str, Service] = {}

@@ -55,6 +55,7 @@ class ComplaintView:
     service_code: str
     category: str
     tenant_id: str
+    locality_code: Optional[str]
     locality_name: Optional[str]
     landmark: Optional[str]
     description: str
@@ -201,6 +202,7 @@ def _view(c: Complaint) -> ComplaintView:
         service_code=c.service_code,
         category=c.category,
         tenant_id=c.tenant_id,
+        locality_code=c.locality_code,
         locality_name=c.locality_name,
         landmark=c.landmark,
         description=c.description,

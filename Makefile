@@ -1,0 +1,84 @@
+# Seva: one entry point for setting up, training, talking to, serving and testing the assistant.
+# `make shell` and `make test` do all their own set-up on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 runs on Python 3.10 only; find it even where pyenv does not put it on the PATH.
+PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+	$$p --version >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+MODEL := models/seva.tar.gz
+ACTIONS_PORT ?= 5055
+RASA_PORT ?= 5005
+ENDPOINTS ?= endpoints.yml
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help venv train shell serve actions validate test unit e2e evaluate services clean
+
+help:
+	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
+	@echo "make test      run every test (sets everything up first)"
+	@echo "make train     retrain the model if data or config changed"
+	@echo "make serve     action server on $(ACTIONS_PORT) and Rasa's HTTP API with the REST channel on $(RASA_PORT)"
+	@echo "make validate  check the training data and domain"
+	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==24.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	@mkdir -p models
+	/usr/bin/time -f "training took %e s" $(RASA) train --fixed-model-name seva --out models
+	@touch $@
+
+actions: venv
+	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT)
+
+shell: $(MODEL)
+	@mkdir -p var
+	@$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
+
+serve: $(MODEL)
+	@mkdir -p var
+	@$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml --enable-api \
+		--port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"}
+
+validate: venv
+	$(BIN)/python -m scripts.validate
+
+services:
+	scripts/services.sh
+
+# The model is trained once; unit, full-stack and story tests all use it.
+test: services validate $(MODEL)
+	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory e2e
+
+e2e: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
+		--out results/e2e
+
+evaluate: $(MODEL)
+	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+clean:
+	rm -rf models results var .pytest_cache

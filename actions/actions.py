@@ -1,0 +1,185 @@
+"""Rasa's side of filing and tracking: read the slots, call the domain, choose a response."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import conversation as conv
+from actions import replies
+from actions.catalogue import load_catalogue
+from actions.complaints import PAGE_SIZE, Complaints, Draft, canonical_number
+from actions.conversation import SKIPPED
+from actions.db import default_database
+
+logger = logging.getLogger(__name__)
+# A first message this long that names the problem is its description too, so it is not asked again.
+DESCRIPTIVE_WORDS = 4
+
+
+@lru_cache(maxsize=1)
+def complaints() -> Complaints:
+    return Complaints(default_database(), load_catalogue())
+
+
+class ActionStartComplaint(Action):
+    """Opens a new complaint draft, keeping what the opening message already said."""
+
+    def name(self) -> Text:
+        return "action_start_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        events = [SlotSet("draft_id", uuid.uuid4().hex)]
+        text = conv.text(tracker)
+        if conv.entity(tracker, "complaint_type") and len(text.split()) >= DESCRIPTIVE_WORDS:
+            events.append(SlotSet("description", text.strip()))
+        return events
+
+
+class ActionSubmitComplaint(Action):
+    def name(self) -> Text:
+        return "action_submit_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        language = conv.language(tracker)
+        draft = _draft(tracker)
+        try:
+            view, _ = complaints().file(
+                sender_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "unknown",
+                language=language,
+                draft=draft,
+                submission_key=_submission_key(tracker, draft),
+            )
+        except SQLAlchemyError:
+            logger.exception("Could not file the complaint of %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_submit_failed")
+            return [SlotSet("submission_pending", True)]
+        dispatcher.utter_message(response="utter_complaint_filed", **replies.filed(view, language))
+        return conv.clear_form()
+
+
+class ActionCancelComplaint(Action):
+    def name(self) -> Text:
+        return "action_cancel_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        filing = tracker.active_loop_name == "complaint_form" or tracker.get_slot("submission_pending")
+        dispatcher.utter_message(response="utter_complaint_cancelled" if filing else "utter_nothing_to_cancel")
+        return [ActiveLoop(None)] + conv.clear_form()
+
+
+class ActionResetToMenu(Action):
+    """The reset word ("mseva", "menu"): whatever was going on is dropped."""
+
+    def name(self) -> Text:
+        return "action_reset_to_menu"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        return [ActiveLoop(None), SlotSet("complaints_page", None)] + conv.clear_form()
+
+
+class ActionTrackComplaint(Action):
+    def name(self) -> Text:
+        return "action_track_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        number = conv.entity(tracker, "complaint_id") or canonical_number(conv.text(tracker))
+        if number:
+            return _show_one(dispatcher, tracker, number)
+        return _show_page(dispatcher, tracker, 0)
+
+
+class ActionMoreComplaints(Action):
+    def name(self) -> Text:
+        return "action_more_complaints"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        page = tracker.get_slot("complaints_page")
+        return _show_page(dispatcher, tracker, 0 if page is None else int(page) + 1)
+
+
+class ActionSetLanguage(Action):
+    def name(self) -> Text:
+        return "action_set_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        chosen = conv.entity(tracker, "language")
+        if chosen not in ("en", "hi", "pa"):
+            dispatcher.utter_message(response="utter_ask_language")
+            return []
+        # The reply must already be in the new language, so the slot is set for the template's condition.
+        tracker.slots["language"] = chosen
+        dispatcher.utter_message(response="utter_language_set")
+        return [SlotSet("language", chosen)]
+
+
+def _show_one(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[Dict]:
+    language = conv.language(tracker)
+    try:
+        view = complaints().find(tracker.sender_id, number)
+    except SQLAlchemyError:
+        logger.exception("Could not look up %s", number)
+        dispatcher.utter_message(response="utter_service_down")
+        return []
+    if view is None:
+        dispatcher.utter_message(response="utter_complaint_not_found", number=number)
+    else:
+        dispatcher.utter_message(response="utter_complaint_status", **replies.status(view, language))
+    return []
+
+
+def _show_page(dispatcher: CollectingDispatcher, tracker: Tracker, page_number: int) -> List[Dict]:
+    language = conv.language(tracker)
+    try:
+        page = complaints().list_for(tracker.sender_id, page_number)
+    except SQLAlchemyError:
+        logger.exception("Could not list the complaints of %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_service_down")
+        return []
+    if page.total == 0:
+        dispatcher.utter_message(response="utter_no_complaints")
+        return [SlotSet("complaints_page", None)]
+    if not page.items:
+        dispatcher.utter_message(response="utter_no_more_complaints")
+        return [SlotSet("complaints_page", None)]
+    dispatcher.utter_message(response="utter_my_complaints", **replies.listing(page, language, PAGE_SIZE))
+    if page.has_more:
+        dispatcher.utter_message(response="utter_more_complaints")
+    return [SlotSet("complaints_page", float(page_number))]
+
+
+def _draft(tracker: Tracker) -> Draft:
+    photo = tracker.get_slot("photo")
+    latitude = longitude = None
+    location = tracker.get_slot("location")
+    if location and location != SKIPPED:
+        latitude, longitude = (float(v) for v in location.split(","))
+    return Draft(
+        service_code=tracker.get_slot("complaint_type"),
+        tenant_id=tracker.get_slot("city"),
+        description=tracker.get_slot("description"),
+        locality_code=tracker.get_slot("locality_code"),
+        locality_name=tracker.get_slot("locality"),
+        landmark=tracker.get_slot("landmark"),
+        latitude=latitude,
+        longitude=longitude,
+        photos=[photo] if photo and photo != SKIPPED else [],
+    )
+
+
+def _submission_key(tracker: Tracker, draft: Draft) -> str:
+    """The same filled-in form gives the same key, so it is filed once however often it is submitted."""
+    draft_id = tracker.get_slot("draft_id")
+    if not draft_id:
+        content: Dict[str, Any] = vars(draft)
+        draft_id = hashlib.sha256(repr(sorted(content.items())).encode()).hexdigest()[:32]
+    return f"{tracker.sender_id}:{draft_id}"

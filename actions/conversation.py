@@ -1,0 +1,67 @@
+"""Small readers of the Rasa tracker shared by the actions and the form."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.catalogue import DEFAULT_LANGUAGE, LANGUAGES
+
+# The value of an optional answer (photo, location) the citizen chose not to give.
+SKIPPED = "skipped"
+
+# The slots of one complaint being filed; cleared together when it is filed, cancelled or abandoned.
+FORM_SLOTS = (
+    "complaint_category",
+    "complaint_type",
+    "city",
+    "locality",
+    "locality_code",
+    "landmark",
+    "description",
+    "photo",
+    "location",
+    "confirmed",
+    "place_typed",
+    "draft_id",
+    "submission_pending",
+)
+
+
+def language(tracker: Tracker) -> str:
+    value = tracker.get_slot("language")
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def metadata(tracker: Tracker) -> Dict[str, Any]:
+    return tracker.latest_message.get("metadata") or {}
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The last value of an entity in the latest message."""
+    values = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == name]
+    return values[-1] if values else None
+
+
+def value_before_last_message(tracker: Tracker, slot: str) -> Any:
+    """What a slot held before the latest user message set it."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def clear_form() -> List[Dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]

@@ -1,0 +1,329 @@
+"""The complaint form: what to ask next, and how each answer is understood."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rapidfuzz import fuzz
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import conversation as conv
+from actions.catalogue import load_catalogue
+from actions.conversation import SKIPPED
+from actions.matching import decide, load_gazetteer, normalise
+from actions.replies import summary
+
+# Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
+MIN_DESCRIPTION = 6
+_SKIP_WORDS = frozenset("skip no none nope na nahi nahin nhi later not now".split())
+_COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)")
+# Punjab and its neighbours, generously: a pin far outside is a typo, not a place we serve.
+_LATITUDES = (28.0, 34.0)
+_LONGITUDES = (72.0, 78.5)
+# Which slots a correction clears, so the form asks them again.
+_CORRECTIONS = {
+    "complaint_type": ("complaint_type", "complaint_category"),
+    "city": ("city", "locality", "locality_code", "landmark"),
+    "locality": ("locality", "locality_code", "landmark"),
+    "description": ("description",),
+    "photo": ("photo",),
+    "location": ("location",),
+}
+_CORRECTION_WORDS = {
+    "complaint_type": ("problem", "type", "category", "complaint"),
+    "city": ("town", "city"),
+    "locality": ("place", "locality", "colony", "area", "landmark", "address"),
+    "description": ("details", "description", "detail"),
+    "photo": ("photo", "picture", "image", "pic"),
+    "location": ("location", "pin", "coordinates", "map"),
+}
+
+
+def _kept(tracker: Tracker, slot: str) -> Optional[Dict[Text, Any]]:
+    """An answer to another question that happens to name this slot does not overwrite what was settled."""
+    previous = conv.value_before_last_message(tracker, slot)
+    if previous is not None and tracker.get_slot("requested_slot") != slot:
+        return {slot: previous}
+    return None
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        # The category is only asked when the citizen's words did not already tell the complaint type.
+        if tracker.get_slot("complaint_type") is not None:
+            return [slot for slot in domain_slots if slot != "complaint_category"]
+        return list(domain_slots)
+
+    def validate_complaint_category(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        catalogue = load_catalogue()
+        code = conv.entity(tracker, "complaint_type")
+        if code in catalogue.services:
+            # The answer described the problem itself: no need to pick from the menu.
+            return {"complaint_category": catalogue.services[code].category, "complaint_type": code}
+        category = conv.entity(tracker, "complaint_category")
+        if category not in catalogue.names["categories"]:
+            category = _pick(
+                conv.text(tracker),
+                catalogue.categories,
+                lambda c: catalogue.category_name(c, conv.language(tracker)),
+            )
+        if category is None:
+            dispatcher.utter_message(response="utter_default")
+            return {"complaint_category": None}
+        services = catalogue.services_in(category)
+        if len(services) == 1:
+            return {"complaint_category": category, "complaint_type": services[0].code}
+        return {"complaint_category": category}
+
+    def validate_complaint_type(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        catalogue = load_catalogue()
+        kept = _kept(tracker, "complaint_type")
+        if kept:
+            return kept
+        code = conv.entity(tracker, "complaint_type")
+        if code not in catalogue.services and tracker.get_slot("complaint_category"):
+            options = catalogue.services_in(tracker.get_slot("complaint_category"))
+            chosen = _pick(conv.text(tracker), options, lambda s: s.name(conv.language(tracker)))
+            code = chosen.code if chosen else None
+        if code not in catalogue.services:
+            if tracker.get_slot("requested_slot") == "complaint_type":
+                dispatcher.utter_message(response="utter_default")
+            return {"complaint_type": None}
+        return {"complaint_type": code, "complaint_category": catalogue.services[code].category}
+
+    def validate_city(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        catalogue = load_catalogue()
+        kept = _kept(tracker, "city")
+        if kept:
+            return kept
+        tenant_id = conv.entity(tracker, "city")
+        if tenant_id not in catalogue.cities:
+            typed = conv.text(tracker)
+            match, candidates = decide(load_gazetteer().rank_cities(typed))
+            if match is None:
+                if candidates:
+                    dispatcher.utter_message(
+                        response="utter_did_you_mean_city",
+                        buttons=[
+                            _button(catalogue.cities[m.key].name(conv.language(tracker)), "inform", city=m.key)
+                            for m in candidates
+                        ],
+                    )
+                else:
+                    dispatcher.utter_message(response="utter_unknown_city", typed=typed)
+                return {"city": None}
+            tenant_id = match.key
+        changed = conv.value_before_last_message(tracker, "city") not in (None, tenant_id)
+        reset = {"locality": None, "locality_code": None, "landmark": None} if changed else {}
+        return {**reset, "city": tenant_id}
+
+    def validate_locality(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        catalogue = load_catalogue()
+        gazetteer = load_gazetteer()
+        tenant_id = tracker.get_slot("city")
+        if tenant_id is None:
+            # Named before the town was known: ask for it again once the town is settled.
+            return {"locality": None}
+        kept = _kept(tracker, "locality")
+        if kept:
+            return kept
+        language = conv.language(tracker)
+        city_name = catalogue.cities[tenant_id].name(language)
+
+        if conv.entity(tracker, "locality_choice") == "typed" and tracker.get_slot("place_typed"):
+            return _landmark(tracker.get_slot("place_typed"))
+        code = conv.entity(tracker, "locality_code")
+        locality = catalogue.locality(code) if code else None
+        if locality and locality.tenant_id == tenant_id:
+            return _locality(locality.code, locality.name_en)
+        if not catalogue.localities_of(tenant_id):
+            # No locality list for this town: what the citizen wrote is the best description of the place.
+            return _landmark(conv.text(tracker) if tracker.get_slot("requested_slot") == "locality" else value)
+
+        named = conv.entity(tracker, "locality")
+        if named:
+            codes = gazetteer.localities_named(tenant_id, named)
+            typed = named
+        else:
+            typed = conv.text(tracker)
+            match, candidates = decide(gazetteer.rank_localities(tenant_id, typed))
+            if match is None and candidates and len({normalise(c.name) for c in candidates}) == 1:
+                match = candidates[0]
+            if match is None:
+                if candidates:
+                    dispatcher.utter_message(
+                        response="utter_did_you_mean_locality",
+                        city_name=city_name,
+                        buttons=[_locality_button(catalogue.locality(m.key), language) for m in candidates],
+                    )
+                    return {"locality": None, "place_typed": typed}
+                dispatcher.utter_message(response="utter_landmark_kept", typed=typed, city_name=city_name)
+                return _landmark(typed)
+            codes = gazetteer.localities_named(tenant_id, match.name)
+        if len(codes) > 1:
+            dispatcher.utter_message(
+                response="utter_which_locality",
+                city_name=city_name,
+                typed=catalogue.locality(codes[0]).name(language),
+                buttons=[_locality_button(catalogue.locality(c), language, with_where=True) for c in codes],
+            )
+            return {"locality": None, "place_typed": typed}
+        if not codes:
+            return _landmark(typed)
+        return _locality(codes[0], catalogue.locality(codes[0]).name_en)
+
+    def validate_description(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        kept = _kept(tracker, "description")
+        if kept:
+            return kept
+        if len(normalise(value or "").replace(" ", "")) < MIN_DESCRIPTION:
+            dispatcher.utter_message(response="utter_description_too_short")
+            return {"description": None}
+        return {"description": value.strip()}
+
+    def validate_photo(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        image = conv.metadata(tracker).get("image") or {}
+        if image.get("uri"):
+            return {"photo": image["uri"]}
+        typed = conv.text(tracker).strip()
+        url = re.search(r"https?://\S+", typed)
+        if url:
+            return {"photo": url.group(0)}
+        if _is_skip(tracker):
+            return {"photo": SKIPPED}
+        dispatcher.utter_message(response="utter_photo_not_understood")
+        return {"photo": None}
+
+    def validate_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        pin = conv.metadata(tracker).get("location") or {}
+        point = None
+        if "latitude" in pin and "longitude" in pin:
+            point = _in_region(pin["latitude"], pin["longitude"])
+        else:
+            found = _COORDINATES.search(conv.text(tracker))
+            if found:
+                point = _in_region(found.group(1), found.group(2))
+        if point:
+            return {"location": f"{point[0]:.6f},{point[1]:.6f}"}
+        if _is_skip(tracker):
+            return {"location": SKIPPED}
+        dispatcher.utter_message(response="utter_location_not_understood")
+        return {"location": None}
+
+    def validate_confirmed(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        field = conv.entity(tracker, "correction") or _correction_named(conv.text(tracker))
+        if field in _CORRECTIONS:
+            return {**{slot: None for slot in _CORRECTIONS[field]}, "confirmed": None}
+        if conv.intent(tracker) == "affirm":
+            return {"confirmed": "yes"}
+        if conv.intent(tracker) == "deny":
+            dispatcher.utter_message(response="utter_ask_correction")
+        return {"confirmed": None}
+
+
+class ActionAskComplaintCategory(Action):
+    def name(self) -> Text:
+        return "action_ask_complaint_category"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        catalogue = load_catalogue()
+        language = conv.language(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_complaint_category",
+            buttons=[
+                _button(catalogue.category_name(c, language), "inform", complaint_category=c)
+                for c in catalogue.categories
+            ],
+        )
+        return []
+
+
+class ActionAskComplaintType(Action):
+    def name(self) -> Text:
+        return "action_ask_complaint_type"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        catalogue = load_catalogue()
+        language = conv.language(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_complaint_type",
+            buttons=[
+                _button(s.name(language), "inform", complaint_type=s.code)
+                for s in catalogue.services_in(tracker.get_slot("complaint_category"))
+            ],
+        )
+        return []
+
+
+class ActionAskConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        dispatcher.utter_message(response="utter_complaint_summary", **summary(tracker))
+        dispatcher.utter_message(response="utter_ask_confirmed")
+        return []
+
+
+def _button(title: str, intent: str, **entities: str) -> Dict[str, str]:
+    return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
+
+
+def _locality_button(locality, language: str, with_where: bool = False) -> Dict[str, str]:
+    title = locality.name(language)
+    if with_where and locality.where:
+        title = f"{title} ({locality.where})"
+    return _button(title, "inform", locality_code=locality.code)
+
+
+def _locality(code: str, name: str) -> Dict[Text, Any]:
+    return {"locality": name, "locality_code": code, "landmark": None, "place_typed": None}
+
+
+def _landmark(typed: str) -> Dict[Text, Any]:
+    typed = " ".join((typed or "").split())[:300]
+    return {"locality": typed or None, "locality_code": None, "landmark": typed or None, "place_typed": None}
+
+
+def _pick(typed: str, options: List[Any], name_of) -> Any:
+    """An option chosen by its number in the list, or by (roughly) its name."""
+    typed = normalise(typed)
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1]
+    scored = [(fuzz.WRatio(typed, normalise(name_of(o))), o) for o in options] if typed else []
+    scored.sort(key=lambda pair: -pair[0])
+    return scored[0][1] if scored and scored[0][0] >= 80 else None
+
+
+def _is_skip(tracker: Tracker) -> bool:
+    return conv.intent(tracker) in ("skip", "deny") or normalise(conv.text(tracker)) in _SKIP_WORDS
+
+
+def _in_region(latitude: Any, longitude: Any) -> Optional[tuple]:
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None
+    if _LATITUDES[0] <= lat <= _LATITUDES[1] and _LONGITUDES[0] <= lon <= _LONGITUDES[1]:
+        return lat, lon
+    return None
+
+
+def _correction_named(typed: str) -> Optional[str]:
+    words = set(normalise(typed).split())
+    for field, names in _CORRECTION_WORDS.items():
+        if words & set(names):
+            return field
+    return None
