@@ -63,5 +63,15 @@ def value_before_last_message(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+def choices_offered(tracker: Tracker) -> bool:
+    """Whether a question with buttons was already put since the citizen last wrote (no need to ask twice)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+            return True
+    return False
+
+
 def clear_form() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]

@@ -18,7 +18,10 @@ from actions.replies import summary
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
+# Intents that interrupt the form rather than answer its question.
+_INTERRUPTIONS = frozenset(("stop", "menu", "help", "track_complaint", "choose_language"))
 _SKIP_WORDS = frozenset("skip no none nope na nahi nahin nhi later not now".split())
+_URL = re.compile(r"https?://\S+")
 _COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)")
 # Punjab and its neighbours, generously: a pin far outside is a typo, not a place we serve.
 _LATITUDES = (28.0, 34.0)
@@ -193,12 +196,17 @@ class ValidateComplaintForm(FormValidationAction):
             return {"description": None}
         return {"description": value.strip()}
 
+    def extract_photo(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        return _answer_to(tracker, "photo", carried="image", found=_URL.search(conv.text(tracker)))
+
+    def extract_location(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        return _answer_to(tracker, "location", carried="location", found=_COORDINATES.search(conv.text(tracker)))
+
     def validate_photo(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         image = conv.metadata(tracker).get("image") or {}
         if image.get("uri"):
             return {"photo": image["uri"]}
-        typed = conv.text(tracker).strip()
-        url = re.search(r"https?://\S+", typed)
+        url = _URL.search(conv.text(tracker))
         if url:
             return {"photo": url.group(0)}
         if _is_skip(tracker):
@@ -267,13 +275,35 @@ class ActionAskComplaintType(Action):
         return []
 
 
+class ActionAskCity(Action):
+    def name(self) -> Text:
+        return "action_ask_city"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        if not conv.choices_offered(tracker):
+            dispatcher.utter_message(response="utter_ask_city")
+        return []
+
+
+class ActionAskLocality(Action):
+    def name(self) -> Text:
+        return "action_ask_locality"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        if not conv.choices_offered(tracker):
+            city = load_catalogue().cities[tracker.get_slot("city")]
+            dispatcher.utter_message(response="utter_ask_locality", city_name=city.name(conv.language(tracker)))
+        return []
+
+
 class ActionAskConfirmed(Action):
     def name(self) -> Text:
         return "action_ask_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        dispatcher.utter_message(response="utter_complaint_summary", **summary(tracker))
-        dispatcher.utter_message(response="utter_ask_confirmed")
+        if not conv.choices_offered(tracker):
+            dispatcher.utter_message(response="utter_complaint_summary", **summary(tracker))
+            dispatcher.utter_message(response="utter_ask_confirmed")
         return []
 
 
@@ -305,6 +335,15 @@ def _pick(typed: str, options: List[Any], name_of) -> Any:
     scored = [(fuzz.WRatio(typed, normalise(name_of(o))), o) for o in options] if typed else []
     scored.sort(key=lambda pair: -pair[0])
     return scored[0][1] if scored and scored[0][0] >= 80 else None
+
+
+def _answer_to(tracker: Tracker, slot: str, carried: str, found: Any) -> Dict[Text, Any]:
+    """The latest message as the answer to an optional question, unless it asks for something else."""
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    if conv.metadata(tracker).get(carried) or found or conv.intent(tracker) not in _INTERRUPTIONS:
+        return {slot: conv.text(tracker) or carried}
+    return {}
 
 
 def _is_skip(tracker: Tracker) -> bool:

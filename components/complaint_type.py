@@ -1,15 +1,19 @@
 """Which PGR service a message is about, as a ``complaint_type`` entity whose value is the service code.
 
 A complaint is rarely named by one phrase ("the light on our pole has been off since Diwali"), so the whole
-message is classified. The labels come from the training data: an example of ``file_complaint`` carrying a
-``complaint_type`` annotation teaches that service; every other example teaches "no complaint type".
-Character n-grams within words and whitespace-separated words are used, both of which keep Devanagari and
-Gurmukhi words whole (scikit-learn's default word pattern would split them at vowel signs).
+message is classified, in two steps: does it describe a problem at all, and if so, which service is it.
+The labels come from the training data: an example carrying a ``complaint_type`` annotation teaches that
+service; every other example teaches "no complaint type". The catalogue's service names (in all three
+languages) are examples too. Place names are masked first, so that a town does not become evidence of a
+problem ("Kapurthala" appearing in a few pothole examples).
+
+Features are character n-grams within words and whitespace-separated words, both of which keep Devanagari
+and Gurmukhi words whole (scikit-learn's default word pattern splits them at vowel signs).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -24,12 +28,14 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.matching import normalise
+from actions.catalogue import load_catalogue
+from actions.matching import load_gazetteer, normalise
 
 logger = logging.getLogger(__name__)
 
 ENTITY = "complaint_type"
 NO_TYPE = "-"
+COMPLAINT = "complaint"
 RANKING = "complaint_type_ranking"
 
 
@@ -38,11 +44,13 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            # A service is reported as the entity from this probability up; below it only the ranking is kept.
-            "threshold": 0.45,
+            # A message is a complaint from this probability up...
+            "complaint_threshold": 0.5,
+            # ...and its best service is reported from this probability up (else the form asks the category).
+            "service_threshold": 0.1,
             "ranking_length": 3,
             "C": 20.0,
-            "char_ngram_range": [2, 5],
+            "char_ngram_range": [3, 5],
             "random_seed": 1,
         }
 
@@ -51,12 +59,12 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        pipeline: Optional[Pipeline] = None,
+        models: Optional[Dict[str, Pipeline]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._pipeline = pipeline
+        self._models = models
 
     @classmethod
     def create(
@@ -69,15 +77,27 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for example in training_data.intent_examples:
-            texts.append(normalise(example.get(TEXT)))
-            labels.append(label_of(example))
-        if len(set(labels)) < 2:
-            logger.warning("No complaint_type annotations in the training data: the classifier stays empty.")
+        texts = [features_text(example.get(TEXT)) for example in training_data.intent_examples]
+        labels = [label_of(example) for example in training_data.intent_examples]
+        if len(set(labels)) < 3:
+            logger.warning("Too few complaint_type annotations in the training data: the classifier stays empty.")
             return self._resource
+        catalogue = load_catalogue()
+        names = [(normalise(name), s.code) for s in catalogue.services.values() for name in set(s.names.values())]
+        typed = [(t, label) for t, label in zip(texts, labels) if label != NO_TYPE] + names
+        is_complaint = [COMPLAINT if label != NO_TYPE else NO_TYPE for label in labels]
+        self._models = {
+            "complaint": self._pipeline(balanced=True).fit(
+                texts + [t for t, _ in names], is_complaint + [COMPLAINT] * len(names)
+            ),
+            "service": self._pipeline(balanced=False).fit([t for t, _ in typed], [label for _, label in typed]),
+        }
+        self.persist()
+        return self._resource
+
+    def _pipeline(self, balanced: bool) -> Pipeline:
         low, high = self._config["char_ngram_range"]
-        self._pipeline = Pipeline(
+        return Pipeline(
             [
                 (
                     "features",
@@ -93,34 +113,34 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
                     LogisticRegression(
                         C=self._config["C"],
                         max_iter=3000,
-                        class_weight="balanced",
+                        class_weight="balanced" if balanced else None,
                         random_state=self._config["random_seed"],
                     ),
                 ),
             ]
         )
-        self._pipeline.fit(texts, labels)
-        self.persist()
-        return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._pipeline is None:
+        if self._models is None:
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
             # Button payloads ("/inform{...}") carry their entities already.
             if not text.strip() or text.startswith("/"):
                 continue
-            ranking = self.rank(text)
+            complaint_probability, ranking = self.rank(text)
             message.set(RANKING, ranking, add_to_output=True)
-            best = ranking[0] if ranking else None
-            if best and best["value"] != NO_TYPE and best["confidence"] >= self._config["threshold"]:
+            best = ranking[0]
+            if (
+                complaint_probability >= self._config["complaint_threshold"]
+                and best["confidence"] >= self._config["service_threshold"]
+            ):
                 entity = {
                     "entity": ENTITY,
                     "value": best["value"],
                     "start": 0,
                     "end": len(text),
-                    "confidence": best["confidence"],
+                    "confidence": round(complaint_probability * best["confidence"], 4),
                 }
                 message.set(
                     ENTITIES,
@@ -129,17 +149,25 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
                 )
         return messages
 
-    def rank(self, text: str) -> List[Dict[str, Any]]:
-        probabilities = self._pipeline.predict_proba([normalise(text)])[0]
+    def rank(self, text: str) -> Tuple[float, List[Dict[str, Any]]]:
+        """(the probability that the text describes a problem, the likeliest services if it does)."""
+        prepared = [features_text(text)]
+        gate = self._models["complaint"]
+        complaint_probability = float(gate.predict_proba(prepared)[0][list(gate.classes_).index(COMPLAINT)])
+        service = self._models["service"]
+        probabilities = service.predict_proba(prepared)[0]
         order = probabilities.argsort()[::-1][: self._config["ranking_length"]]
-        classes = self._pipeline.classes_
-        return [{"value": str(classes[i]), "confidence": round(float(probabilities[i]), 4)} for i in order]
+        ranking = [
+            {"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order
+        ]
+        return complaint_probability, ranking
 
     def persist(self) -> None:
         import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._pipeline, directory / "complaint_type.skops")
+            for name, model in self._models.items():
+                sio.dump(model, directory / f"{name}.skops")
 
     @classmethod
     def load(
@@ -153,13 +181,28 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         import skops.io as sio
 
         try:
+            models = {}
             with model_storage.read_from(resource) as directory:
-                path = directory / "complaint_type.skops"
-                pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                for name in ("complaint", "service"):
+                    path = directory / f"{name}.skops"
+                    # Our own model files, written by train(): their scikit-learn types are expected.
+                    models[name] = sio.load(path, trusted=sio.get_untrusted_types(file=path))
         except (ValueError, FileNotFoundError):
             logger.warning("The complaint type classifier was not trained; no complaint types will be found.")
-            pipeline = None
-        return cls(config, model_storage, resource, pipeline)
+            models = None
+        return cls(config, model_storage, resource, models)
+
+
+def features_text(text: str) -> str:
+    """The message without the names of places in it, normalised."""
+    gazetteer = load_gazetteer()
+    cities = gazetteer.find_cities(text)
+    spans = [(m.start, m.end) for m in cities]
+    for tenant_id in {m.key for m in cities}:
+        spans += [(m.start, m.end) for m in gazetteer.find_localities(tenant_id, text)]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return normalise(text)
 
 
 def label_of(example: Message) -> str:

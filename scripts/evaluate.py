@@ -1,0 +1,186 @@
+"""How well the trained model understands messages it never saw: the held-out sets in tests/nlu/.
+
+Each file there is one cell (a language in a script, e.g. ``en.yml``). For each cell it prints intent accuracy
+and macro F1, complaint-type accuracy (the ``complaint_type`` value against the annotated service code,
+including "no type" for messages that name none) and entity F1 over (entity, value) pairs of the annotated
+entities. It writes the intent confusion matrix as a picture and the figures as JSON to results/, and with
+``--min-intent-accuracy`` fails when any cell is below it.
+
+    python -m scripts.evaluate --model models/seva.tar.gz --test-data tests/nlu
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+NO_TYPE = "-"
+
+
+def load_cell(path: Path) -> List[dict]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for message in load_data(str(path)).intent_examples:
+        entities = message.get("entities") or []
+        examples.append(
+            {
+                "text": message.get("text"),
+                "intent": message.get("intent"),
+                "complaint_type": next(
+                    (e["value"] for e in entities if e["entity"] == "complaint_type"), NO_TYPE
+                ),
+                "entities": {(e["entity"], str(e.get("value"))) for e in entities},
+            }
+        )
+    return examples
+
+
+async def parse_all(model: Path, texts: List[str]) -> List[dict]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def f1_macro(gold: List[str], predicted: List[str]) -> float:
+    labels = sorted(set(gold))
+    scores = []
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, predicted))
+        fp = sum(p == label and g != label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def entity_f1(gold: List[set], predicted: List[set]) -> Tuple[float, int]:
+    tp = fp = fn = 0
+    for g, p in zip(gold, predicted):
+        tp += len(g & p)
+        fp += len(p - g)
+        fn += len(g - p)
+    if tp + fp + fn == 0:
+        return 1.0, 0
+    return 2 * tp / (2 * tp + fp + fn), tp + fn
+
+
+def score_cell(examples: List[dict], parses: List[dict]) -> Dict[str, float]:
+    gold_intents = [e["intent"] for e in examples]
+    predicted_intents = [p["intent"]["name"] for p in parses]
+    gold_types = [e["complaint_type"] for e in examples]
+    predicted_types = [
+        next((x["value"] for x in p["entities"] if x["entity"] == "complaint_type"), NO_TYPE) for p in parses
+    ]
+    # Only the entity kinds a cell annotates are scored, so an unannotated place does not count as an error.
+    kinds = {kind for e in examples for kind, _ in e["entities"]}
+    gold_entities = [e["entities"] for e in examples]
+    predicted_entities = [
+        {(x["entity"], str(x["value"])) for x in p["entities"] if x["entity"] in kinds} for p in parses
+    ]
+    typed = [i for i, e in enumerate(examples) if e["complaint_type"] != NO_TYPE]
+    f1, entity_count = entity_f1(gold_entities, predicted_entities)
+    return {
+        "examples": len(examples),
+        "intent_accuracy": sum(g == p for g, p in zip(gold_intents, predicted_intents)) / len(examples),
+        "intent_f1": f1_macro(gold_intents, predicted_intents),
+        "complaint_type_accuracy": sum(g == p for g, p in zip(gold_types, predicted_types)) / len(examples),
+        "complaint_type_accuracy_on_complaints": (
+            sum(gold_types[i] == predicted_types[i] for i in typed) / len(typed) if typed else 1.0
+        ),
+        "entity_f1": f1,
+        "entities": entity_count,
+    }
+
+
+def confusion_picture(gold: List[str], predicted: List[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = sorted(set(gold) | set(predicted))
+    index = {label: i for i, label in enumerate(labels)}
+    counts = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted):
+        counts[index[g]][index[p]] += 1
+    fig, ax = plt.subplots(figsize=(1 + 0.5 * len(labels), 1 + 0.5 * len(labels)))
+    ax.imshow(counts, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted intent")
+    ax.set_ylabel("true intent")
+    for i, row in enumerate(counts):
+        for j, n in enumerate(row):
+            if n:
+                ax.text(j, i, n, ha="center", va="center", fontsize=7, color="white" if i == j else "red")
+    ax.set_title("Intent confusion on the held-out sets")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "seva.tar.gz")
+    parser.add_argument("--test-data", type=Path, default=ROOT / "tests" / "nlu")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu")
+    parser.add_argument("--min-intent-accuracy", type=float, default=None)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    cells = {path.stem: load_cell(path) for path in sorted(args.test_data.glob("*.yml"))}
+    if not cells:
+        print(f"no held-out data in {args.test_data}")
+        return 1
+    texts = [e["text"] for examples in cells.values() for e in examples]
+    parses = asyncio.run(parse_all(args.model, texts))
+
+    report, all_gold, all_predicted, errors = {}, [], [], []
+    offset = 0
+    for cell, examples in cells.items():
+        cell_parses = parses[offset : offset + len(examples)]
+        offset += len(examples)
+        report[cell] = score_cell(examples, cell_parses)
+        for e, p in zip(examples, cell_parses):
+            all_gold.append(e["intent"])
+            all_predicted.append(p["intent"]["name"])
+            if e["intent"] != p["intent"]["name"]:
+                errors.append(f"{cell}\t{e['intent']} -> {p['intent']['name']}\t{e['text']}")
+    every = [e for examples in cells.values() for e in examples]
+    report["all"] = score_cell(every, parses)
+
+    header = f"{'cell':<8}{'n':>6}{'intent acc':>12}{'intent F1':>11}{'type acc':>10}{'type acc*':>11}{'entity F1':>11}"
+    print(header)
+    for cell, r in report.items():
+        print(
+            f"{cell:<8}{r['examples']:>6}{r['intent_accuracy']:>12.3f}{r['intent_f1']:>11.3f}"
+            f"{r['complaint_type_accuracy']:>10.3f}{r['complaint_type_accuracy_on_complaints']:>11.3f}"
+            f"{r['entity_f1']:>11.3f}"
+        )
+    print("type acc* = complaint-type accuracy on the messages that describe a complaint")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2))
+    (args.out / "intent_errors.tsv").write_text("\n".join(errors) + "\n")
+    confusion_picture(all_gold, all_predicted, args.out / "intent_confusion.png")
+    print(f"confusion matrix: {args.out / 'intent_confusion.png'}; errors: {args.out / 'intent_errors.tsv'}")
+    print("most confused:", Counter(e.split("\t")[1] for e in errors).most_common(5))
+
+    if args.min_intent_accuracy is not None:
+        failing = [c for c in cells if report[c]["intent_accuracy"] < args.min_intent_accuracy]
+        if failing:
+            print(f"intent accuracy below {args.min_intent_accuracy} in: {', '.join(failing)}")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Shared fixtures: real databases (a SQLite file and a schema of the machine's PostgreSQL), the trained model,
+and trackers built the way Rasa hands them to the action server."""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from sqlalchemy import create_engine, text
+
+from actions.catalogue import load_catalogue
+from actions.complaints import Complaints
+from actions.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "seva.tar.gz"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Nothing listens on port 1: a database that is down.
+DOWN_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/seva?connect_timeout=2"
+
+
+def postgres_schema_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own in the machine's PostgreSQL, dropped afterwards."""
+    schema = f"seva_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path, postgres_schema) -> Iterator[Database]:
+    """An empty database of each kind Seva runs on."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'seva.db'}")
+    else:
+        db = Database(postgres_schema_url(postgres_schema))
+        from actions.db import Base
+
+        Base.metadata.drop_all(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def complaints(database) -> Complaints:
+    return Complaints(database, load_catalogue())
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    with (ROOT / "domain.yml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model `make train` builds; trained here if it is missing (running pytest on its own)."""
+    if not MODEL.exists():
+        subprocess.run(["make", "train"], cwd=ROOT, check=True)
+    return MODEL
+
+
+def tracker(
+    text: str = "",
+    intent: Optional[str] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    new_slots: Optional[Dict[str, Any]] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+    sender_id: str = "citizen-1",
+    active_loop: Optional[str] = None,
+    earlier_events: Optional[List[Dict[str, Any]]] = None,
+) -> Tracker:
+    """A tracker as the action server receives it: `slots` were set before the latest message,
+    `new_slots` were extracted from it (and are what a form validates)."""
+    slots = {"language": "en", **(slots or {})}
+    new_slots = new_slots or {}
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": [{"start": 0, "end": 0, **e} for e in entities or []],
+        "metadata": metadata or {},
+    }
+    events = list(earlier_events or [])
+    events += [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+    events.append({"event": "user", "text": text, "parse_data": parse, "input_channel": "rest"})
+    events += [{"event": "slot", "name": name, "value": value} for name, value in new_slots.items()]
+    return Tracker(
+        sender_id=sender_id,
+        slots={**slots, **new_slots},
+        latest_message=parse,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
