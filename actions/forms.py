@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import conversation as conv
 from actions.catalogue import load_catalogue
 from actions.conversation import SKIPPED
-from actions.matching import decide, load_gazetteer, normalise
+from actions.matching import SURE, decide, load_gazetteer, normalise
 from actions.replies import summary
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
@@ -161,9 +161,12 @@ class ValidateComplaintForm(FormValidationAction):
             typed = named
         else:
             typed = conv.text(tracker)
-            match, candidates = decide(gazetteer.rank_localities(tenant_id, typed))
-            if match is None and candidates and len({normalise(c.name) for c in candidates}) == 1:
-                match = candidates[0]
+            ranked = gazetteer.rank_localities(tenant_id, typed)
+            match, candidates = decide(ranked)
+            if match is None and ranked and ranked[0].score >= SURE:
+                # Best matches tied on one name are one name in several wards: asked about below.
+                tied = {normalise(m.name) for m in ranked if m.score == ranked[0].score}
+                match = ranked[0] if len(tied) == 1 else None
             if match is None:
                 if candidates:
                     dispatcher.utter_message(

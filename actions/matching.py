@@ -21,7 +21,7 @@ _CITY_FILLER = _FILLER | frozenset("city town mc municipal corporation council".
 
 # An answer scoring at least SURE (and clearly ahead of the next) is taken; from MAYBE up we ask "Did you mean?".
 SURE = 86.0
-MAYBE = 60.0
+MAYBE = 70.0
 _MARGIN = 6.0
 _MAX_WORDS = 5
 
