@@ -1,0 +1,83 @@
+"""Starting the real action server and `rasa run` for full-stack tests, and talking to them over HTTP."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Servers:
+    """An action server and a Rasa server with the REST channel, each a real process."""
+
+    def __init__(self, model: Path, env: Dict[str, str], endpoints: Path, log_dir: Path):
+        self.action_port = free_port()
+        self.rasa_port = free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.env = {
+            **os.environ,
+            **env,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        self.model, self.endpoints, self.log_dir = model, endpoints, log_dir
+        self.processes: List[subprocess.Popen] = []
+
+    def start(self, timeout: float = 300) -> "Servers":
+        self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(self.action_port)])
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
+                             str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                             "--enable-api", "--port", str(self.rasa_port)])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self.processes:
+                if p.poll() is not None:
+                    raise RuntimeError(f"a server exited early; see {self.log_dir}")
+            if self._ready():
+                return self
+            time.sleep(1)
+        raise RuntimeError(f"servers not ready after {timeout} s; see {self.log_dir}")
+
+    def _spawn(self, name: str, command: List[str]) -> None:
+        log = (self.log_dir / f"{name}.log").open("w")
+        self.processes.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+
+    def _ready(self) -> bool:
+        try:
+            status = requests.get(f"{self.url}/status", timeout=2)
+            health = requests.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
+            return status.ok and bool(status.json().get("model_file")) and health.ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        for p in self.processes:
+            p.terminate()
+        for p in self.processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
+        body = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()

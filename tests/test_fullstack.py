@@ -1,0 +1,126 @@
+"""The whole assistant as deployed in production: `rasa run` with its tracker store in PostgreSQL and its lock
+store in Redis, the action server filing into PostgreSQL, a conversation over the REST channel."""
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from actions.db import Attachment, Complaint, ComplaintEvent, Database
+from tests.conftest import POSTGRES_URL, ROOT, postgres_schema_url
+from tests.servers import Servers
+
+pytestmark = pytest.mark.fullstack
+NUMBER = re.compile(r"PB-PGR-\d{4}-\d{2}-\d{2}-\d{6}")
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model, postgres_schema, tmp_path_factory):
+    env = {
+        "DATABASE_URL": postgres_schema_url(postgres_schema),
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+    }
+    running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def database(postgres_schema):
+    db = Database(postgres_schema_url(postgres_schema))
+    yield db
+    db.dispose()
+
+
+def texts(replies):
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def buttons(replies):
+    return [b for r in replies for b in r.get("buttons", [])]
+
+
+def test_a_citizen_files_a_complaint_from_hi_to_number_then_tracks_it(servers, database):
+    citizen = f"whatsapp:+91{uuid.uuid4().int % 10**10:010d}"
+
+    replies = servers.say(citizen, "hi")
+    assert "Seva" in texts(replies) and "File a complaint" in [b["title"] for b in buttons(replies)]
+
+    replies = servers.say(citizen, "the streetlight outside my house is dead since a week, Model Town Jalandhar")
+    assert "more than one \"Model Town\"" in texts(replies)
+    choice = next(b for b in buttons(replies) if "JLC388" in b["payload"])
+
+    replies = servers.say(citizen, choice["payload"])
+    assert "photo" in texts(replies)
+
+    replies = servers.say(citizen, "📷", metadata={"image": {"uri": "media/0f3a.jpg", "mime_type": "image/jpeg"}})
+    assert "location" in texts(replies)
+
+    replies = servers.say(citizen, "📍", metadata={"location": {"latitude": 31.3260152, "longitude": 75.5761829}})
+    summary = texts(replies)
+    assert "Street light not working" in summary and "Model Town" in summary and "Jalandhar" in summary
+    assert "Photos: 1" in summary and "31.326015,75.576183" in summary
+
+    replies = servers.say(citizen, "yes")
+    number = NUMBER.search(texts(replies)).group(0)
+
+    replies = servers.say(citizen, f"what is the status of {number.lower()}")
+    status = texts(replies)
+    assert number in status and "Filed, waiting to be assigned" in status and "Model Town" in status
+
+    replies = servers.say(f"someone-else-{uuid.uuid4().hex[:6]}", f"status of {number}")
+    assert "couldn't find" in texts(replies)
+
+    with database.session() as session:
+        row = session.scalar(select(Complaint).where(Complaint.number == number))
+        assert (row.sender_id, row.channel, row.service_code) == (citizen, "rest", "StreetLightNotWorking")
+        assert (row.tenant_id, row.locality_code, row.status) == ("pb.jalandhar", "JLC388", "PENDINGFORASSIGNMENT")
+        assert row.description.startswith("the streetlight outside my house is dead")
+        assert (round(row.latitude, 4), round(row.longitude, 4)) == (31.326, 75.5762)
+        assert session.scalars(select(Attachment.uri).where(Attachment.complaint_id == row.id)).all() == [
+            "media/0f3a.jpg"]
+        assert session.scalars(select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == row.id)).all() == [
+            "APPLY"]
+
+
+def test_a_double_yes_files_one_complaint(servers, database):
+    citizen = f"citizen-{uuid.uuid4().hex[:8]}"
+    servers.say(citizen, "garbage not collected for 4 days in Baltana, Zirakpur")
+    servers.say(citizen, "/skip")
+    servers.say(citizen, "/skip")
+    first = texts(servers.say(citizen, "yes"))
+    second = texts(servers.say(citizen, "yes"))
+    assert NUMBER.search(first) and not NUMBER.search(second)
+    with database.session() as session:
+        assert len(session.scalars(select(Complaint.number).where(Complaint.sender_id == citizen)).all()) == 1
+
+
+def test_interruptions_while_filing(servers):
+    citizen = f"citizen-{uuid.uuid4().hex[:8]}"
+    replies = servers.say(citizen, "there is a big pothole on the road")
+    assert "town" in texts(replies)
+
+    replies = servers.say(citizen, "help")
+    assert "own words" in texts(replies) and "town" in texts(replies)
+
+    replies = servers.say(citizen, "my complaints")
+    assert "no complaints" in texts(replies) and "town" in texts(replies)
+
+    replies = servers.say(citizen, "cancel")
+    assert "dropped" in texts(replies)
+
+    replies = servers.say(citizen, "my complaints")
+    assert "no complaints" in texts(replies) and "town" not in texts(replies)
+
+
+def test_nonsense_and_emoji_get_an_answer_never_silence(servers):
+    citizen = f"citizen-{uuid.uuid4().hex[:8]}"
+    for message in ["asdkjh qwpoeiru", "🙏🙏", "what's the cricket score", "x" * 5000]:
+        assert texts(servers.say(citizen, message)).strip(), message
