@@ -107,21 +107,6 @@ class ActionMoreComplaints(Action):
         return _show_page(dispatcher, tracker, 0 if page is None else int(page) + 1)
 
 
-class ActionSetLanguage(Action):
-    def name(self) -> Text:
-        return "action_set_language"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        chosen = conv.entity(tracker, "language")
-        if chosen not in ("en", "hi", "pa"):
-            dispatcher.utter_message(response="utter_ask_language")
-            return []
-        # The reply must already be in the new language, so the slot is set for the template's condition.
-        tracker.slots["language"] = chosen
-        dispatcher.utter_message(response="utter_language_set")
-        return [SlotSet("language", chosen)]
-
-
 def _show_one(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[Dict]:
     language = conv.language(tracker)
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -95,6 +96,18 @@ class Attachment(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     complaint = relationship("Complaint", back_populates="attachments")
+
+
+class Citizen(Base):
+    """What Seva remembers of a citizen between conversations: the language to answer in."""
+
+    __tablename__ = "citizens"
+
+    sender_id = Column(String(200), primary_key=True)
+    language = Column(String(5), nullable=False)
+    # True once the citizen picked the language themselves; a guess never overrides that.
+    language_chosen = Column(Boolean, nullable=False, default=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class DailySequence(Base):

@@ -1,0 +1,95 @@
+"""Which language to answer in: the citizen's own choice, else the language they write in."""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import conversation as conv
+from actions.catalogue import LANGUAGES, load_catalogue
+from actions.citizens import Citizens, LanguagePreference
+from actions.db import default_database
+
+logger = logging.getLogger(__name__)
+# Latin letters are a guess: only a confident guess on a real sentence changes the language.
+LATIN_CONFIDENCE = 0.8
+LATIN_MIN_WORDS = 3
+
+
+@lru_cache(maxsize=1)
+def citizens() -> Citizens:
+    return Citizens(default_database())
+
+
+class ActionUpdateLanguage(Action):
+    """Runs after every message (the `language` slot's custom mapping)."""
+
+    def name(self) -> Text:
+        return "action_update_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        events = []
+        language = conv.language(tracker)
+        chosen = tracker.get_slot("language_chosen")
+        if chosen is None:
+            # The first message of this conversation: what do we know of this citizen?
+            known = _stored(tracker.sender_id)
+            if known:
+                language, chosen = known.language, known.chosen
+            events += [SlotSet("language", language), SlotSet("language_chosen", bool(chosen))]
+        guess = tracker.latest_message.get("language_guess") or {}
+        guessed = guess.get("language")
+        if chosen or guessed not in LANGUAGES or guessed == language or not _trusted(guess, conv.text(tracker)):
+            return events
+        events.append(SlotSet("language", guessed))
+        _remember(tracker.sender_id, guessed, chosen=False)
+        if guess.get("script") == "latin":
+            # This message is rendered in the language the citizen had so far, which they can read.
+            dispatcher.utter_message(
+                response="utter_language_guessed",
+                language_name=load_catalogue().label("languages", guessed, language),
+            )
+        return events
+
+
+class ActionSetLanguage(Action):
+    """The citizen picks a language: kept for them from now on, whatever script they write in."""
+
+    def name(self) -> Text:
+        return "action_set_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        chosen = conv.entity(tracker, "language")
+        if chosen not in LANGUAGES:
+            dispatcher.utter_message(response="utter_ask_language")
+            return []
+        _remember(tracker.sender_id, chosen, chosen=True)
+        return [SlotSet("language", chosen), SlotSet("language_chosen", True)]
+
+
+def _trusted(guess: Dict, text: str) -> bool:
+    if guess.get("script") != "latin":
+        return True
+    return guess.get("confidence", 0) >= LATIN_CONFIDENCE and len(text.split()) >= LATIN_MIN_WORDS
+
+
+def _stored(sender_id: str) -> Optional[LanguagePreference]:
+    try:
+        return citizens().language_of(sender_id)
+    except SQLAlchemyError:
+        logger.exception("Could not read the language of %s; answering in the conversation's language", sender_id)
+        return None
+
+
+def _remember(sender_id: str, language: str, chosen: bool) -> None:
+    try:
+        citizens().remember_language(sender_id, language, chosen)
+    except SQLAlchemyError:
+        # The conversation goes on in the new language; only its memory for next time is lost.
+        logger.exception("Could not store the language of %s", sender_id)
