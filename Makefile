@@ -73,9 +73,10 @@ test: services validate $(MODEL)
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory e2e
 
+# Every tests/test_*.yml is a file of test stories (one per language cell); Rasa takes one folder of them.
 e2e: $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
-		--out results/e2e
+	@rm -rf results/e2e-stories && mkdir -p results/e2e-stories && cp tests/test_*.yml results/e2e-stories/
+	$(RASA) test core --model $(MODEL) --stories results/e2e-stories --fail-on-prediction-errors --out results/e2e
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu

@@ -6,18 +6,13 @@ The labels come from the training data: an example carrying a ``complaint_type``
 service; every other example teaches "no complaint type". The catalogue's service names (in all three
 languages) are examples too. Place names are masked first, so that a town does not become evidence of a
 problem ("Kapurthala" appearing in a few pothole examples).
-
-Features are character n-grams within words and whitespace-separated words, both of which keep Devanagari
-and Gurmukhi words whole (scikit-learn's default word pattern splits them at vowel signs).
 """
 from __future__ import annotations
 
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.catalogue import load_catalogue
 from actions.matching import load_gazetteer, normalise
+from components.text_classifier import load, save, text_classifier
 
 logger = logging.getLogger(__name__)
 
@@ -96,28 +92,11 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     def _pipeline(self, balanced: bool) -> Pipeline:
-        low, high = self._config["char_ngram_range"]
-        return Pipeline(
-            [
-                (
-                    "features",
-                    FeatureUnion(
-                        [
-                            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), sublinear_tf=True)),
-                            ("words", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True)),
-                        ]
-                    ),
-                ),
-                (
-                    "classifier",
-                    LogisticRegression(
-                        C=self._config["C"],
-                        max_iter=3000,
-                        class_weight="balanced" if balanced else None,
-                        random_state=self._config["random_seed"],
-                    ),
-                ),
-            ]
+        return text_classifier(
+            C=self._config["C"],
+            balanced=balanced,
+            char_ngrams=self._config["char_ngram_range"],
+            random_seed=self._config["random_seed"],
         )
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -163,11 +142,9 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         return complaint_probability, ranking
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
             for name, model in self._models.items():
-                sio.dump(model, directory / f"{name}.skops")
+                save(model, directory / f"{name}.skops")
 
     @classmethod
     def load(
@@ -178,16 +155,12 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> ComplaintTypeClassifier:
-        import skops.io as sio
-
         try:
-            models = {}
             with model_storage.read_from(resource) as directory:
-                for name in ("complaint", "service"):
-                    path = directory / f"{name}.skops"
-                    # Our own model files, written by train(): their scikit-learn types are expected.
-                    models[name] = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-        except (ValueError, FileNotFoundError):
+                models = {name: load(directory / f"{name}.skops") for name in ("complaint", "service")}
+        except ValueError:
+            models = {}
+        if not all(models.values()):
             logger.warning("The complaint type classifier was not trained; no complaint types will be found.")
             models = None
         return cls(config, model_storage, resource, models)

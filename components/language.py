@@ -12,9 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,10 +23,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.matching import normalise
+from components.text_classifier import load, save, text_classifier
 
 logger = logging.getLogger(__name__)
 
 GUESS = "language_guess"
+MODEL_FILE = "language.skops"
 SCRIPT_LANGUAGES = {"DEVANAGARI": "hi", "GURMUKHI": "pa"}
 
 
@@ -90,25 +90,9 @@ class LanguageGuesser(GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("Fewer than two Latin-script cells in %s: no language guessing.", self._config["cells_dir"])
             return self._resource
-        self._model = Pipeline(
-            [
-                (
-                    "features",
-                    FeatureUnion(
-                        [
-                            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
-                            ("words", TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True)),
-                        ]
-                    ),
-                ),
-                (
-                    "classifier",
-                    LogisticRegression(
-                        C=self._config["C"], max_iter=3000, class_weight="balanced",
-                        random_state=self._config["random_seed"],
-                    ),
-                ),
-            ]
+        self._model = text_classifier(
+            C=self._config["C"], balanced=True, char_ngrams=(1, 4), random_seed=self._config["random_seed"],
+            word_ngrams=(1, 1),
         ).fit(texts, labels)
         self.persist()
         return self._resource
@@ -141,10 +125,8 @@ class LanguageGuesser(GraphComponent):
         }
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._model, directory / "language.skops")
+            save(self._model, directory / MODEL_FILE)
 
     @classmethod
     def load(
@@ -155,13 +137,9 @@ class LanguageGuesser(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LanguageGuesser:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "language.skops"
-                # Our own model file, written by train(): its scikit-learn types are expected.
-                model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-        except (ValueError, FileNotFoundError):
+                model = load(directory / MODEL_FILE)
+        except ValueError:
             model = None
         return cls(config, model_storage, resource, model)

@@ -10,36 +10,61 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.matching import load_gazetteer
 from components.gazetteer import CatalogueEntityExtractor
-from components.whole_words import WholeWordCountVectorsFeaturizer
+from components.intent_classifier import TextIntentClassifier
 
 HINDI = "मेरी गली में कूड़ा नहीं उठाया गया"
 PUNJABI = "ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ"
+INDIC_EXAMPLES = [
+    (HINDI, "file_complaint"),
+    ("गली में कूड़ा पड़ा है", "file_complaint"),
+    ("कूड़ा नहीं उठाया तीन दिन से", "file_complaint"),
+    (PUNJABI, "file_complaint"),
+    ("ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਨਹੀਂ ਚੁੱਕਿਆ", "file_complaint"),
+    ("ਕੂੜਾ ਪਿਆ ਹੈ ਤਿੰਨ ਦਿਨਾਂ ਤੋਂ", "file_complaint"),
+    ("नमस्ते जी", "greet"),
+    ("नमस्कार", "greet"),
+    ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ", "greet"),
+    ("ਨਮਸਤੇ ਜੀ", "greet"),
+]
 
 
-def vocabulary_of(featurizer_class, texts, tmp_path):
+def trained(component_class, examples, tmp_path):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
+    data = TrainingData([Message(data={"text": text, "intent": intent}) for text, intent in examples])
     tokenizer = WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage,
                                            Resource("tokenizer"), context)
-    data = TrainingData([Message(data={"text": t, "intent": "file_complaint"}) for t in texts])
     tokenizer.process_training_data(data)
-    featurizer = featurizer_class.create(featurizer_class.get_default_config(), storage,
-                                         Resource("featurizer"), context)
-    featurizer.train(data)
-    return set(featurizer.vectorizers["text"].vocabulary_)
+    component = component_class.create(component_class.get_default_config(), storage,
+                                       Resource(component_class.__name__), context)
+    component.train(data)
+    return component
 
 
-def test_the_stock_featurizer_breaks_indic_words(tmp_path):
-    vocabulary = vocabulary_of(CountVectorsFeaturizer, [HINDI], tmp_path)
+def test_rasas_word_count_vectors_break_indic_words_which_is_why_we_do_not_use_them(tmp_path):
+    featurizer = trained(CountVectorsFeaturizer, [(HINDI, "file_complaint")], tmp_path)
+    vocabulary = set(featurizer.vectorizers["text"].vocabulary_)
     assert "कूड़ा" not in vocabulary and "गल" in vocabulary
 
 
-def test_our_featurizer_keeps_hindi_and_punjabi_words_whole(tmp_path):
-    vocabulary = vocabulary_of(WholeWordCountVectorsFeaturizer, [HINDI, PUNJABI, "garbage not picked"], tmp_path)
-    assert {"मेरी", "गली", "में", "कूड़ा", "नहीं", "उठाया", "गया"} <= vocabulary
-    assert {"ਮੇਰੀ", "ਗਲੀ", "ਵਿੱਚ", "ਕੂੜਾ", "ਪਿਆ", "ਹੈ"} <= vocabulary
-    assert {"garbage", "not", "picked"} <= vocabulary
-    assert "गल" not in vocabulary and "ਗਲ" not in vocabulary
+def test_our_intent_classifier_keeps_hindi_and_punjabi_words_whole(tmp_path):
+    classifier = trained(TextIntentClassifier, INDIC_EXAMPLES, tmp_path)
+    words = set(classifier._model.named_steps["features"].transformer_list[1][1].vocabulary_)
+    assert {"मेरी", "गली", "में", "कूड़ा", "नहीं", "उठाया", "गया"} <= words
+    assert {"ਮੇਰੀ", "ਗਲੀ", "ਵਿੱਚ", "ਕੂੜਾ", "ਪਿਆ", "ਹੈ"} <= words
+    assert "गल" not in words and "ਗਲ" not in words
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("हमारी गली का कूड़ा कोई नहीं उठाता", "file_complaint"), ("नमस्ते", "greet"),
+     ("ਸਾਡੀ ਗਲੀ ਦਾ ਕੂੜਾ ਕੋਈ ਨਹੀਂ ਚੁੱਕਦਾ", "file_complaint"), ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "greet")],
+)
+def test_our_intent_classifier_understands_unseen_indic_sentences(tmp_path, text, intent):
+    classifier = trained(TextIntentClassifier, INDIC_EXAMPLES, tmp_path)
+    message = Message(data={"text": text})
+    classifier.process([message])
+    assert message.get("intent")["name"] == intent
 
 
 @pytest.mark.parametrize(
