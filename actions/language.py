@@ -28,10 +28,13 @@ def citizens() -> Citizens:
 
 
 class ActionUpdateLanguage(Action):
-    """Runs after every message (the `language` slot's custom mapping)."""
+    """Runs after every message: Rasa calls `action_validate_slot_mappings` once the message's slots are set.
+
+    (A custom slot-mapping action would do too, but Rasa drops the messages such an action sends.)
+    """
 
     def name(self) -> Text:
-        return "action_update_language"
+        return "action_validate_slot_mappings"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         events = []

@@ -49,7 +49,7 @@ def filed(view: ComplaintView, language: str) -> Dict[str, Any]:
     catalogue = load_catalogue()
     return {
         "number": view.number,
-        "department": catalogue.services[view.service_code].department,
+        "department": catalogue.label("departments", catalogue.services[view.service_code].department, language),
         "city_name": catalogue.cities[view.tenant_id].name(language),
         "due_date": local_date(view.due_at),
     }

@@ -3,7 +3,9 @@ and trackers built the way Rasa hands them to the action server."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -22,6 +24,18 @@ MODEL = ROOT / "models" / "seva.tar.gz"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Nothing listens on port 1: a database that is down.
 DOWN_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/seva?connect_timeout=2"
+
+
+SCRIPTS = {"en": "LATIN", "hi": "DEVANAGARI", "pa": "GURMUKHI"}
+# Latin letters allowed in a reply of any language: placeholders, complaint numbers, the words a citizen types,
+# the "English" button (a language named in its own script), our name.
+LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva)\b")
+
+
+def letters_scripts(text: str) -> set:
+    """The scripts of the letters of a reply, leaving out what stays in Latin letters in every language."""
+    text = LATIN_ANYWHERE.sub(" ", text)
+    return {unicodedata.name(ch).split()[0] for ch in text if ch.isalpha()}
 
 
 def postgres_schema_url(schema: str) -> str:

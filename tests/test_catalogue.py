@@ -72,6 +72,11 @@ def test_each_service_has_its_department_sla_and_names_in_three_languages(catalo
         assert set(service.names) == {"en", "hi", "pa"}, service.code
 
 
+def test_every_department_has_a_citizen_facing_name(catalogue):
+    for service in catalogue.services.values():
+        assert catalogue.label("departments", service.department, "pa"), service.department
+
+
 def test_known_keyword_errors_are_corrected(catalogue):
     assert "sand" in catalogue.services["ConstructionMaterialLyingOntheRoad"].keywords
     assert "footpath" not in catalogue.services["ConstructionMaterialLyingOntheRoad"].keywords

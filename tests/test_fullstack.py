@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from actions.db import Attachment, Complaint, ComplaintEvent, Database
-from tests.conftest import POSTGRES_URL, ROOT, postgres_schema_url
+from tests.conftest import POSTGRES_URL, ROOT, letters_scripts, postgres_schema_url
 from tests.servers import Servers
 
 pytestmark = pytest.mark.fullstack
@@ -124,3 +124,46 @@ def test_nonsense_and_emoji_get_an_answer_never_silence(servers):
     citizen = f"citizen-{uuid.uuid4().hex[:8]}"
     for message in ["asdkjh qwpoeiru", "🙏🙏", "what's the cricket score", "x" * 5000]:
         assert texts(servers.say(citizen, message)).strip(), message
+
+
+def test_a_citizen_writing_punjabi_in_gurmukhi_is_answered_in_punjabi_throughout(servers, database):
+    citizen = f"pa-{uuid.uuid4().hex[:8]}"
+    replies = servers.say(citizen, "ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਤਿੰਨ ਦਿਨਾਂ ਤੋਂ ਕੂੜਾ ਪਿਆ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ")
+    assert letters_scripts(texts(replies)) == {"GURMUKHI"}, texts(replies)
+    servers.say(citizen, "/skip")
+    replies = servers.say(citizen, "/skip")
+    summary = texts(replies)
+    assert letters_scripts(summary) == {"GURMUKHI"} and "ਜ਼ੀਰਕਪੁਰ" in summary and "ਕੂੜਾ ਚੁੱਕਣਾ ਹੈ" in summary
+
+    replies = servers.say(citizen, "ਹਾਂ ਜੀ")
+    number = NUMBER.search(texts(replies)).group(0)
+    assert letters_scripts(texts(replies)) == {"GURMUKHI"}
+
+    replies = servers.say(citizen, f"ਮੇਰੀ ਸ਼ਿਕਾਇਤ {number} ਦਾ ਕੀ ਬਣਿਆ")
+    assert number in texts(replies) and letters_scripts(texts(replies)) == {"GURMUKHI"}
+    with database.session() as session:
+        row = session.scalar(select(Complaint).where(Complaint.number == number))
+        assert (row.service_code, row.tenant_id, row.locality_code, row.language) == (
+            "GarbageNeedsTobeCleared", "pb.zirakpur", "ZRK001", "pa")
+
+
+def test_a_citizen_writing_hindi_in_latin_letters_is_answered_in_hindi_with_english_one_tap_away(servers):
+    citizen = f"hi-latn-{uuid.uuid4().hex[:8]}"
+    replies = servers.say(citizen, "gali mein 3 din se kachra pada hai, ranjit avenue amritsar")
+    offer, *rest = replies
+    assert "English" in offer["text"] and [b["title"] for b in offer["buttons"]] == ["English"]
+    assert letters_scripts(texts(rest)) == {"DEVANAGARI"}, texts(rest)
+
+    servers.say(citizen, "/skip")
+    servers.say(citizen, "/skip")
+    replies = servers.say(citizen, "haan ji bilkul")
+    number = NUMBER.search(texts(replies)).group(0)
+    assert letters_scripts(texts(replies)) == {"DEVANAGARI"}
+
+    replies = servers.say(citizen, f"meri complaint {number} ka status kya hai")
+    assert number in texts(replies) and letters_scripts(texts(replies)) == {"DEVANAGARI"}
+
+    replies = servers.say(citizen, offer["buttons"][0]["payload"])
+    assert letters_scripts(texts(replies)) == {"LATIN"}
+    replies = servers.say(citizen, "mera complaint dikhao sabhi wale please")
+    assert letters_scripts(texts(replies)) == {"LATIN"}, "a chosen language is kept whatever the citizen writes"

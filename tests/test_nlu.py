@@ -69,3 +69,37 @@ def test_messages_that_are_not_complaints_carry_no_complaint_type(parse):
 def test_odd_input_is_parsed_without_error(parse, text):
     result = parse(text)
     assert "intent" in result and isinstance(result["entities"], list)
+
+
+@pytest.mark.parametrize(
+    "text, service, city",
+    [
+        ("ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ ਜਲੰਧਰ", "GarbageNeedsTobeCleared", "pb.jalandhar"),
+        ("गली में कूड़ा पड़ा है जालंधर", "GarbageNeedsTobeCleared", "pb.jalandhar"),
+        ("gali vich kooda pya hai jalandhar", "GarbageNeedsTobeCleared", "pb.jalandhar"),
+        ("gali mein kachra pada hai jalandher", "GarbageNeedsTobeCleared", "pb.jalandhar"),
+        ("ਅੰਮ੍ਰਿਤਸਰ ਵਿੱਚ ਸਟ੍ਰੀਟ ਲਾਈਟ ਬੰਦ ਹੈ", "StreetLightNotWorking", "pb.amritsar"),
+        ("पटियाला में तीन दिन से पानी नहीं आ रहा", "NoWaterSupply", "pb.patiala"),
+    ],
+)
+def test_the_same_values_come_out_whatever_the_language_and_script(parse, text, service, city):
+    result = parse(text)
+    assert result["intent"]["name"] == "file_complaint"
+    assert (result["values"].get("complaint_type"), result["values"].get("city")) == (service, city)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ", "pa"), ("गली में कूड़ा पड़ा है", "hi"),
+     ("gali mein kachra pada hai", "hi"), ("gali vich kooda pya hai", "pa"),
+     ("there is garbage in my street", "en")],
+)
+def test_the_language_of_a_message_is_guessed_in_every_script(parse, text, language):
+    assert parse(text)["language_guess"]["language"] == language
+
+
+@pytest.mark.parametrize("text, language", [("ਪੰਜਾਬੀ ਵਿੱਚ", "pa"), ("hindi mein baat karo", "hi"),
+                                            ("change language to english", "en")])
+def test_asking_for_a_language_in_any_script(parse, text, language):
+    result = parse(text)
+    assert result["intent"]["name"] == "choose_language" and result["values"]["language"] == language

@@ -7,17 +7,9 @@ import pytest
 
 from actions.catalogue import CATALOGUE_DIR
 
-SCRIPTS = {"en": "LATIN", "hi": "DEVANAGARI", "pa": "GURMUKHI"}
-# Words that stay in Latin letters in every language: what the citizen types, complaint numbers, the
-# "English" button that names a language in its own script, placeholders.
-LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva)\b")
+from tests.conftest import SCRIPTS, letters_scripts
+
 LANGUAGE_BUTTONS = {"English", "हिंदी", "ਪੰਜਾਬੀ"}
-
-
-def letters_scripts(text):
-    text = LATIN_ANYWHERE.sub(" ", text)
-    return {unicodedata.name(ch).split()[0] for ch in text if ch.isalpha()}
-
 
 def variants_by_language(variants):
     by_language = {}
@@ -62,7 +54,7 @@ def test_translations_keep_the_placeholders_buttons_and_payloads(domain):
 
 def test_catalogue_names_exist_in_three_languages_and_scripts():
     names = json.loads((CATALOGUE_DIR / "names.json").read_text(encoding="utf-8"))
-    for kind in ("categories", "services", "statuses", "actions", "languages"):
+    for kind in ("categories", "services", "departments", "statuses", "actions", "languages"):
         for key, by_language in names[kind].items():
             assert set(by_language) == {"en", "hi", "pa"}, (kind, key)
             for language, text in by_language.items():
