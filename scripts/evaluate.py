@@ -87,6 +87,7 @@ def score_cell(examples: List[dict], parses: List[dict]) -> Dict[str, float]:
         {(x["entity"], str(x["value"])) for x in p["entities"] if x["entity"] in kinds} for p in parses
     ]
     typed = [i for i, e in enumerate(examples) if e["complaint_type"] != NO_TYPE]
+    category = _category_of()
     f1, entity_count = entity_f1(gold_entities, predicted_entities)
     return {
         "examples": len(examples),
@@ -96,9 +97,19 @@ def score_cell(examples: List[dict], parses: List[dict]) -> Dict[str, float]:
         "complaint_type_accuracy_on_complaints": (
             sum(gold_types[i] == predicted_types[i] for i in typed) / len(typed) if typed else 1.0
         ),
+        "complaint_category_accuracy_on_complaints": (
+            sum(category(gold_types[i]) == category(predicted_types[i]) for i in typed) / len(typed) if typed else 1.0
+        ),
         "entity_f1": f1,
         "entities": entity_count,
     }
+
+
+def _category_of():
+    from actions.catalogue import load_catalogue
+
+    services = load_catalogue().services
+    return lambda code: services[code].category if code in services else NO_TYPE
 
 
 def confusion_picture(gold: List[str], predicted: List[str], path: Path) -> None:
@@ -121,7 +132,9 @@ def confusion_picture(gold: List[str], predicted: List[str], path: Path) -> None
     for i, row in enumerate(counts):
         for j, n in enumerate(row):
             if n:
-                ax.text(j, i, n, ha="center", va="center", fontsize=7, color="white" if i == j else "red")
+                dark = n > max(map(max, counts)) / 2
+                ax.text(j, i, n, ha="center", va="center", fontsize=7,
+                        color="red" if i != j else ("white" if dark else "black"))
     ax.set_title("Intent confusion on the held-out sets")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -135,6 +148,10 @@ def main() -> int:
     parser.add_argument("--min-intent-accuracy", type=float, default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    import structlog
+
+    # Rasa logs every parse at debug level through structlog.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     cells = {path.stem: load_cell(path) for path in sorted(args.test_data.glob("*.yml"))}
     if not cells:
@@ -157,15 +174,18 @@ def main() -> int:
     every = [e for examples in cells.values() for e in examples]
     report["all"] = score_cell(every, parses)
 
-    header = f"{'cell':<8}{'n':>6}{'intent acc':>12}{'intent F1':>11}{'type acc':>10}{'type acc*':>11}{'entity F1':>11}"
+    header = (
+        f"{'cell':<8}{'n':>6}{'intent acc':>12}{'intent F1':>11}{'type acc':>10}{'type acc*':>11}"
+        f"{'category*':>11}{'entity F1':>11}"
+    )
     print(header)
     for cell, r in report.items():
         print(
             f"{cell:<8}{r['examples']:>6}{r['intent_accuracy']:>12.3f}{r['intent_f1']:>11.3f}"
             f"{r['complaint_type_accuracy']:>10.3f}{r['complaint_type_accuracy_on_complaints']:>11.3f}"
-            f"{r['entity_f1']:>11.3f}"
+            f"{r['complaint_category_accuracy_on_complaints']:>11.3f}{r['entity_f1']:>11.3f}"
         )
-    print("type acc* = complaint-type accuracy on the messages that describe a complaint")
+    print("type acc* and category* = complaint type and category accuracy on the messages that describe a complaint")
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2))
