@@ -57,11 +57,16 @@ shell: $(MODEL)
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
 
+# The WhatsApp channel refuses to start without its app secret: without one, serve the REST channel alone.
 serve: $(MODEL)
 	@mkdir -p var
-	@$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
+	@if [ -n "$$WHATSAPP_APP_SECRET" ]; then credentials=credentials.yml; \
+		echo "WhatsApp channel: on, webhook at /webhooks/whatsapp/webhook"; \
+	else credentials=var/credentials.rest.yml; printf 'rest:\n' > $$credentials; \
+		echo "WhatsApp channel: off (WHATSAPP_APP_SECRET is not set); REST channel only"; fi; \
+	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
-	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials credentials.yml --enable-api \
+	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials $$credentials --enable-api \
 		--port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"}
 
 validate: venv

@@ -110,6 +110,26 @@ class Citizen(Base):
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class SeenMessage(Base):
+    """A WhatsApp message id already taken in: Meta delivers at least once, Seva handles each once."""
+
+    __tablename__ = "whatsapp_seen_messages"
+
+    message_id = Column(String(200), primary_key=True)
+    sender_id = Column(String(200), nullable=False)
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class NumberedChoice(Base):
+    """Options last sent to a citizen as a numbered text, so that a reply "2" picks the second."""
+
+    __tablename__ = "whatsapp_numbered_choices"
+
+    recipient = Column(String(200), primary_key=True)
+    payloads = Column(Text, nullable=False)
+    sent_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
 class DailySequence(Base):
     """The last complaint number handed out on a filing date."""
 

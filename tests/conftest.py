@@ -28,8 +28,8 @@ DOWN_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/seva?connect_timeout=2"
 
 SCRIPTS = {"en": "LATIN", "hi": "DEVANAGARI", "pa": "GURMUKHI"}
 # Latin letters allowed in a reply of any language: placeholders, complaint numbers, the words a citizen types,
-# the "English" button (a language named in its own script), our name.
-LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva)\b")
+# the "English" button (a language named in its own script), our name, file formats.
+LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva|JPEG|PNG|MB)\b")
 
 
 def letters_scripts(text: str) -> set:
@@ -123,3 +123,50 @@ def tracker(
         active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
+
+
+WHATSAPP = {
+    "WHATSAPP_APP_SECRET": "test-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
+    "WHATSAPP_ACCESS_TOKEN": "test-access-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+    "WHATSAPP_MISSED_CALL_TOKEN": "test-missed-call-token",
+    "WHATSAPP_MISSED_CALL_TEMPLATE": "seva_welcome",
+    "WHATSAPP_SEND_BACKOFF_SECONDS": "0.05",
+}
+
+
+@pytest.fixture(scope="session")
+def graph_api():
+    """The stand-in for Meta's Graph API that the running Seva talks to."""
+    from tests.graph_api import StandInGraphApi
+
+    stand_in = StandInGraphApi().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
+    """Seva as deployed: `rasa run` with the REST and WhatsApp channels, conversations in PostgreSQL, locks in
+    Redis, and the action server filing into PostgreSQL. Started once for all full-stack tests."""
+    from tests.servers import Servers
+
+    env = {
+        "DATABASE_URL": postgres_schema_url(postgres_schema),
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "WHATSAPP_API_BASE_URL": graph_api.url,
+        "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
+        **WHATSAPP,
+    }
+    running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
+    running.media_dir = env["MEDIA_DIR"]
+    yield running
+    running.stop()

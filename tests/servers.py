@@ -23,7 +23,8 @@ def free_port() -> int:
 class Servers:
     """An action server and a Rasa server with the REST channel, each a real process."""
 
-    def __init__(self, model: Path, env: Dict[str, str], endpoints: Path, log_dir: Path):
+    def __init__(self, model: Path, env: Dict[str, str], endpoints: Path, log_dir: Path,
+                 credentials: Path = ROOT / "credentials.yml"):
         self.action_port = free_port()
         self.rasa_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
@@ -34,14 +35,14 @@ class Servers:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
-        self.model, self.endpoints, self.log_dir = model, endpoints, log_dir
+        self.model, self.endpoints, self.log_dir, self.credentials = model, endpoints, log_dir, credentials
         self.processes: List[subprocess.Popen] = []
 
     def start(self, timeout: float = 300) -> "Servers":
         self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(self.action_port)])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
-                             str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                             str(self.endpoints), "--credentials", str(self.credentials),
                              "--enable-api", "--port", str(self.rasa_port)])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -7,29 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from actions.db import Attachment, Complaint, ComplaintEvent, Database
-from tests.conftest import POSTGRES_URL, ROOT, letters_scripts, postgres_schema_url
-from tests.servers import Servers
+from tests.conftest import letters_scripts, postgres_schema_url
 
 pytestmark = pytest.mark.fullstack
 NUMBER = re.compile(r"PB-PGR-\d{4}-\d{2}-\d{2}-\d{6}")
-
-
-@pytest.fixture(scope="session")
-def servers(trained_model, postgres_schema, tmp_path_factory):
-    env = {
-        "DATABASE_URL": postgres_schema_url(postgres_schema),
-        "TRACKER_DB_HOST": "127.0.0.1",
-        "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
-        "TRACKER_DB_USER": "postgres",
-        "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
-        "REDIS_DB": "0",
-    }
-    running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Seva's own input channels."""
