@@ -22,7 +22,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions validate test unit e2e evaluate services clean
+.PHONY: help venv train shell serve actions validate test e2e evaluate bench-whatsapp services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
@@ -31,6 +31,7 @@ help:
 	@echo "make serve     action server on $(ACTIONS_PORT) and Rasa's HTTP API with the REST channel on $(RASA_PORT)"
 	@echo "make validate  check the training data and domain"
 	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
+	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 
 venv: $(VENV)/.installed
 
@@ -88,6 +89,9 @@ e2e: $(MODEL)
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+bench-whatsapp: services $(MODEL)
+	$(BIN)/python -m scripts.bench_whatsapp
 
 clean:
 	rm -rf models results var .pytest_cache
