@@ -57,6 +57,7 @@ class WhatsAppOutput(OutputChannel):
         self.store = store
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
         for piece in split_text(text):
             await self.api.send(text_body(recipient_id, piece))
 
@@ -66,6 +67,8 @@ class WhatsAppOutput(OutputChannel):
         bodies, numbered = buttons_body(recipient_id, text, buttons)
         if numbered:
             await _quietly(asyncio.to_thread(self.store.remember_choices, recipient_id, numbered))
+        else:
+            await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
         for body in bodies:
             await self.api.send(body)
 
@@ -316,4 +319,4 @@ async def _quietly(work: Awaitable[Any]) -> None:
     try:
         await work
     except SQLAlchemyError:
-        logger.exception("Could not remember the numbered options sent")
+        logger.exception("Could not update the numbered options sent")

@@ -42,6 +42,11 @@ class ChannelStore:
                 choice.payloads = json.dumps(payloads)
                 choice.sent_at = utcnow()
 
+    def forget_choices(self, recipient: str) -> None:
+        """A newer question went out: a number typed now does not answer the old one."""
+        with self.db.session() as session:
+            session.execute(delete(NumberedChoice).where(NumberedChoice.recipient == recipient))
+
     def chosen(self, recipient: str, text: str) -> Optional[str]:
         """The payload a reply like "2" picks from the last numbered options, if it is one."""
         number = text.strip().rstrip(".")

@@ -151,6 +151,25 @@ def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api):
         "Garbage to be cleared", "Road not swept", "Damaged garbage bin", "Garbage being burnt"]
 
 
+def test_a_number_does_not_answer_an_older_question(servers, graph_api):
+    sender = citizen()
+    say(servers, graph_api, wa.text(sender, "I want to file a complaint"), expect=1)
+    say(servers, graph_api, wa.text(sender, "street lights"), expect=1)
+    replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
+    # "2" now answers the town question (no town has that name), not the category list sent before it.
+    assert replies[0]["type"] == "text" and "\"2\"" in shown(replies)
+
+
+def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph_api):
+    sender = citizen()
+    first, second = wa.text(sender, "I want to file a complaint"), wa.text(sender, "2")
+    assert post(servers, wa.envelope([first])).status_code == 200
+    assert post(servers, wa.envelope([second])).status_code == 200
+    replies = graph_api.wait_for(sender, 2)
+    assert replies[0]["type"] == "text" and "2. Garbage" in replies[0]["text"]["body"]
+    assert [title for title, _ in choices(replies[1])][0] == "Garbage to be cleared"
+
+
 def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(servers, graph_api, database):
     sender = citizen()
     graph_api.add_media("714250431213", "image/jpeg", JPEG)
