@@ -10,14 +10,12 @@ problem ("Kapurthala" appearing in a few pothole examples).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Text, Tuple
 
 from sklearn.pipeline import Pipeline
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -25,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.catalogue import load_catalogue
 from actions.matching import load_gazetteer, normalise
-from components.text_classifier import load, save, text_classifier
+from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +34,9 @@ RANKING = "complaint_type_ranking"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
+class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
+    MODEL_NAMES = ("complaint", "service")
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -49,28 +49,6 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
             "char_ngram_range": [3, 5],
             "random_seed": 1,
         }
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        models: Optional[Dict[str, Pipeline]] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._models = models
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ComplaintTypeClassifier:
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         texts = [features_text(example.get(TEXT)) for example in training_data.intent_examples]
@@ -140,30 +118,6 @@ class ComplaintTypeClassifier(GraphComponent, EntityExtractorMixin):
             {"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order
         ]
         return complaint_probability, ranking
-
-    def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            for name, model in self._models.items():
-                save(model, directory / f"{name}.skops")
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> ComplaintTypeClassifier:
-        try:
-            with model_storage.read_from(resource) as directory:
-                models = {name: load(directory / f"{name}.skops") for name in ("complaint", "service")}
-        except ValueError:
-            models = {}
-        if not all(models.values()):
-            logger.warning("The complaint type classifier was not trained; no complaint types will be found.")
-            models = None
-        return cls(config, model_storage, resource, models)
 
 
 def features_text(text: str) -> str:

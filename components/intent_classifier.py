@@ -7,97 +7,55 @@ pulled short replies ("leave it", "next one") towards file_complaint; balanced c
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from sklearn.pipeline import Pipeline
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.matching import normalise
-from components.text_classifier import load, save, text_classifier
+from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)
-MODEL_FILE = "intents.skops"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TextIntentClassifier(GraphComponent, IntentClassifier):
+class TextIntentClassifier(TrainedTextComponent, IntentClassifier):
+    MODEL_NAMES = ("intents",)
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 20.0, "char_ngram_range": [1, 4], "ranking_length": 10, "random_seed": 1}
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[Pipeline] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextIntentClassifier:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
-        self._model = text_classifier(
+        self._models = {"intents": text_classifier(
             C=self._config["C"],
             balanced=True,
             char_ngrams=self._config["char_ngram_range"],
             random_seed=self._config["random_seed"],
-        ).fit([normalise(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples])
-        with self._model_storage.write_to(self._resource) as directory:
-            save(self._model, directory / MODEL_FILE)
+        ).fit([normalise(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples])}
+        self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if self._model is None or not normalise(message.get(TEXT) or ""):
+            if self._models is None or not normalise(message.get(TEXT) or ""):
                 # Nothing to classify (emoji, punctuation): a None intent lets the fallback answer.
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
-            probabilities = self._model.predict_proba([normalise(message.get(TEXT))])[0]
+            model = self._models["intents"]
+            probabilities = model.predict_proba([normalise(message.get(TEXT))])[0]
             order = probabilities.argsort()[::-1][: self._config["ranking_length"]]
             ranking = [
-                {INTENT_NAME_KEY: str(self._model.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(probabilities[i])}
+                {INTENT_NAME_KEY: str(model.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(probabilities[i])}
                 for i in order
             ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TextIntentClassifier:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = load(directory / MODEL_FILE)
-        except ValueError:
-            model = None
-        if model is None:
-            logger.warning("The intent classifier was not trained.")
-        return cls(config, model_storage, resource, model)

@@ -12,23 +12,19 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-from sklearn.pipeline import Pipeline
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.matching import normalise
-from components.text_classifier import load, save, text_classifier
+from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)
 
 GUESS = "language_guess"
-MODEL_FILE = "language.skops"
 SCRIPT_LANGUAGES = {"DEVANAGARI": "hi", "GURMUKHI": "pa"}
 
 
@@ -50,32 +46,12 @@ def cell_language(cell: str) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class LanguageGuesser(GraphComponent):
+class LanguageGuesser(TrainedTextComponent):
+    MODEL_NAMES = ("language",)
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"cells_dir": "data/nlu", "C": 10.0, "random_seed": 1}
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[Pipeline] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageGuesser:
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         from rasa.shared.nlu.training_data.loading import load_data
@@ -90,10 +66,10 @@ class LanguageGuesser(GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("Fewer than two Latin-script cells in %s: no language guessing.", self._config["cells_dir"])
             return self._resource
-        self._model = text_classifier(
+        self._models = {"language": text_classifier(
             C=self._config["C"], balanced=True, char_ngrams=(1, 4), random_seed=self._config["random_seed"],
             word_ngrams=(1, 1),
-        ).fit(texts, labels)
+        ).fit(texts, labels)}
         self.persist()
         return self._resource
 
@@ -114,32 +90,13 @@ class LanguageGuesser(GraphComponent):
         script = script_of(text)
         if script in SCRIPT_LANGUAGES:
             return {"language": SCRIPT_LANGUAGES[script], "script": script.lower(), "confidence": 1.0}
-        if script != "LATIN" or self._model is None:
+        if script != "LATIN" or self._models is None:
             return None
-        probabilities = self._model.predict_proba([normalise(text)])[0]
+        model = self._models["language"]
+        probabilities = model.predict_proba([normalise(text)])[0]
         best = probabilities.argmax()
         return {
-            "language": str(self._model.classes_[best]),
+            "language": str(model.classes_[best]),
             "script": "latin",
             "confidence": round(float(probabilities[best]), 4),
         }
-
-    def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            save(self._model, directory / MODEL_FILE)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LanguageGuesser:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = load(directory / MODEL_FILE)
-        except ValueError:
-            model = None
-        return cls(config, model_storage, resource, model)

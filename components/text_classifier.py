@@ -6,12 +6,19 @@ at vowel signs), and character n-grams carry misspellings and romanisations ("ko
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Text, Tuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+
+logger = logging.getLogger(__name__)
 
 
 def text_classifier(
@@ -51,3 +58,59 @@ def load(path: Path) -> Optional[Pipeline]:
     if not path.exists():
         return None
     return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+
+class TrainedTextComponent(GraphComponent):
+    """A Rasa graph component holding scikit-learn models, one file each, named in MODEL_NAMES.
+
+    Subclasses train `self._models` in `train()` and call `self.persist()`; `load()` gives `None` for
+    `self._models` when the component was never trained, and subclasses then leave messages as they are.
+    """
+
+    MODEL_NAMES: Tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        models: Optional[Dict[str, Pipeline]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._models = models
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TrainedTextComponent":
+        return cls(config, model_storage, resource)
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            for name in self.MODEL_NAMES:
+                save(self._models[name], directory / f"{name}.skops")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TrainedTextComponent":
+        try:
+            with model_storage.read_from(resource) as directory:
+                models = {name: load(directory / f"{name}.skops") for name in cls.MODEL_NAMES}
+        except ValueError:
+            models = {}
+        if not all(models.get(name) for name in cls.MODEL_NAMES):
+            logger.warning("%s was not trained: it leaves messages as they are.", cls.__name__)
+            models = None
+        return cls(config, model_storage, resource, models)

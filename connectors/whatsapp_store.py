@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import List, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from actions.db import Database, NumberedChoice, SeenMessage, utcnow

@@ -9,7 +9,6 @@ local stand-in for the Graph API:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import threading

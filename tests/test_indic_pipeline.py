@@ -49,7 +49,7 @@ def test_rasas_word_count_vectors_break_indic_words_which_is_why_we_do_not_use_t
 
 def test_our_intent_classifier_keeps_hindi_and_punjabi_words_whole(tmp_path):
     classifier = trained(TextIntentClassifier, INDIC_EXAMPLES, tmp_path)
-    words = set(classifier._model.named_steps["features"].transformer_list[1][1].vocabulary_)
+    words = set(classifier._models["intents"].named_steps["features"].transformer_list[1][1].vocabulary_)
     assert {"मेरी", "गली", "में", "कूड़ा", "नहीं", "उठाया", "गया"} <= words
     assert {"ਮੇਰੀ", "ਗਲੀ", "ਵਿੱਚ", "ਕੂੜਾ", "ਪਿਆ", "ਹੈ"} <= words
     assert "गल" not in words and "ਗਲ" not in words
