@@ -63,7 +63,7 @@ serve: $(MODEL)
 	@mkdir -p var
 	@if [ -n "$$WHATSAPP_APP_SECRET" ]; then credentials=credentials.yml; \
 		echo "WhatsApp channel: on, webhook at /webhooks/whatsapp/webhook"; \
-	else credentials=var/credentials.rest.yml; printf 'rest:\n' > $$credentials; \
+	else credentials=var/credentials.rest.yml; printf 'connectors.rest.BoundedRestInput:\n' > $$credentials; \
 		echo "WhatsApp channel: off (WHATSAPP_APP_SECRET is not set); REST channel only"; fi; \
 	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \

@@ -18,6 +18,7 @@ from actions.replies import summary
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
+MAX_DESCRIPTION = 4000
 # Intents that interrupt the form rather than answer its question.
 _INTERRUPTIONS = frozenset(("stop", "menu", "help", "track_complaint", "choose_language"))
 _SKIP_WORDS = frozenset("skip no none nope na nahi nahin nhi later not now".split())
@@ -197,7 +198,7 @@ class ValidateComplaintForm(FormValidationAction):
         if len(normalise(value or "").replace(" ", "")) < MIN_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_short")
             return {"description": None}
-        return {"description": value.strip()}
+        return {"description": value.strip()[:MAX_DESCRIPTION]}
 
     def extract_photo(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return _answer_to(tracker, "photo", carried="image", found=_URL.search(conv.text(tracker)))

@@ -24,11 +24,14 @@ SURE = 86.0
 MAYBE = 70.0
 _MARGIN = 6.0
 _MAX_WORDS = 5
+# WhatsApp's own limit for a text message: a longer text (a 10 MB paste) is read up to here, so no message can
+# hold up the assistant.
+MAX_READ = 4096
 
 
 def normalise(text: str) -> str:
     """Case-folded words with punctuation, symbols and emoji turned into spaces (vowel signs are kept)."""
-    text = unicodedata.normalize("NFC", text).casefold()
+    text = unicodedata.normalize("NFC", text[:MAX_READ]).casefold()
     kept = [" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text]
     return " ".join("".join(kept).split())
 
@@ -114,7 +117,7 @@ def word_spans(text: str) -> List[Tuple[str, int, int]]:
     """Normalised words of the text with their character spans in the original."""
     spans = []
     start = None
-    for i, ch in enumerate(text + " "):
+    for i, ch in enumerate(text[:MAX_READ] + " "):
         sep = unicodedata.category(ch)[0] in "PSZC"
         if not sep and start is None:
             start = i

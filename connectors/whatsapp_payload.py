@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from actions.matching import MAX_READ
+
 # Message types Seva reads; everything else gets a polite "I can read text, photos and locations".
 READABLE = frozenset({"text", "interactive", "button", "image", "location"})
 
@@ -67,7 +69,7 @@ def _message(message: Any, names: Dict[str, Any]) -> Optional[Inbound]:
     base = dict(message_id=message_id, sender=sender, kind=kind, profile_name=names.get(sender))
     content = _dict(message.get(kind))
     if kind == "text":
-        return Inbound(**base, text=_str(content.get("body")))
+        return Inbound(**base, text=_str(content.get("body"))[:MAX_READ])
     if kind == "interactive":
         reply = _dict(content.get(content.get("type")) if isinstance(content.get("type"), str) else None)
         return Inbound(**base, text=_str(reply.get("id")) or _str(reply.get("title")))

@@ -250,6 +250,15 @@ async def test_an_emoji_is_not_a_description(domain):
     assert slots["description"] is None and responses(messages) == ["utter_description_too_short"]
 
 
+async def test_a_very_long_description_is_kept_within_bounds(domain):
+    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
+              "requested_slot": "description"}
+    text = "the drain is overflowing " * 20_000
+    slots, _ = await validate(domain, tracker(text, "file_complaint", slots=before, new_slots={"description": text},
+                                              active_loop="complaint_form"))
+    assert 0 < len(slots["description"]) <= 4000
+
+
 @pytest.mark.parametrize(
     "text, intent, metadata, expected",
     [

@@ -103,7 +103,8 @@ def test_interruptions_while_filing(servers):
 
 def test_nonsense_and_emoji_get_an_answer_never_silence(servers):
     citizen = f"citizen-{uuid.uuid4().hex[:8]}"
-    for message in ["asdkjh qwpoeiru", "🙏🙏", "what's the cricket score", "x" * 5000]:
+    ten_megabytes = "garbage near the bus stand " * 400_000
+    for message in ["asdkjh qwpoeiru", "🙏🙏", "what's the cricket score", "x" * 5000, ten_megabytes]:
         assert texts(servers.say(citizen, message)).strip(), message
 
 

@@ -69,3 +69,10 @@ def test_localities_match_fuzzily_and_by_prefix(gazetteer):
 def test_normalise_keeps_indic_vowel_signs_and_drops_emoji():
     assert normalise("गली में कूड़ा!! 😡") == "गली में कूड़ा"
     assert normalise("ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ।") == "ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ"
+
+
+def test_a_huge_message_is_read_only_up_to_whatsapps_limit(gazetteer):
+    huge = "garbage near model town jalandhar " * 300_000  # about 10 MB
+    assert len(normalise(huge)) <= 4096
+    cities = gazetteer.find_cities(huge)
+    assert {c.key for c in cities} == {"pb.jalandhar"} and max(c.end for c in cities) <= 4096
