@@ -20,7 +20,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+# What the model is trained from: data, configuration, our components and the catalogue they learn from.
+TRAINING_INPUTS := config.yml domain.yml actions/catalogue.py actions/matching.py \
+	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
 .PHONY: help venv train shell serve actions validate test e2e evaluate bench-whatsapp services clean
 

@@ -207,6 +207,17 @@ def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(ser
     assert len(graph_api.sent_to(sender)) == len(replies) == 2
 
 
+def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph_api):
+    sender = citizen()
+    say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
+    before = len(graph_api.sent_to(sender))
+    answer = requests.post(f"{servers.url}/conversations/{sender}/trigger_intent",
+                           params={"output_channel": "whatsapp"}, json={"name": "greet"}, timeout=60)
+    assert answer.ok
+    sent = graph_api.wait_for(sender, before + 2)[before:]
+    assert len(sent) == 2 and letters_scripts(shown(sent)) == {"GURMUKHI"}
+
+
 def test_a_missed_call_starts_the_conversation_with_a_template(servers, graph_api):
     url = f"{servers.url}/webhooks/whatsapp/missed_call"
     caller = f"98{uuid.uuid4().int % 10**8:08d}"

@@ -1,7 +1,7 @@
 """Rasa's messages become WhatsApp message bodies within WhatsApp's limits."""
 import unicodedata
 
-from connectors.whatsapp_format import buttons_body, shorten, split_text, unique
+from connectors.whatsapp_format import buttons_body, custom_body, image_body, shorten, split_text, unique
 
 CITIZEN = "919876543210"
 
@@ -62,3 +62,12 @@ def test_more_than_ten_choices_go_out_as_numbered_text():
     bodies, numbered = buttons_body(CITIZEN, "Choose one:", buttons)
     assert bodies[0]["type"] == "text" and "13. Choice 12" in bodies[0]["text"]["body"]
     assert numbered == [b["payload"] for b in buttons]
+
+
+def test_images_go_by_link_and_custom_json_passes_through():
+    assert image_body(CITIZEN, "https://example.org/map.png", "Your area") == {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": CITIZEN, "type": "image",
+        "image": {"link": "https://example.org/map.png", "caption": "Your area"}}
+    sticker = {"type": "sticker", "sticker": {"id": "798882015472548"}}
+    assert custom_body(CITIZEN, sticker) == {"messaging_product": "whatsapp", "recipient_type": "individual",
+                                             "to": CITIZEN, **sticker}
