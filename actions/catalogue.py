@@ -66,6 +66,7 @@ class Catalogue:
         self.services = _load_services(directory, corrections, self.names)
         self.cities = _load_cities(directory, corrections)
         self.localities = _load_localities(directory, self.cities)
+        self._locality_by_code = {l.code: l for ls in self.localities.values() for l in ls}
 
     @property
     def categories(self) -> List[str]:
@@ -92,11 +93,7 @@ class Catalogue:
         return self.localities.get(tenant_id, [])
 
     def locality(self, code: str) -> Optional[Locality]:
-        for localities in self.localities.values():
-            for locality in localities:
-                if locality.code == code:
-                    return locality
-        return None
+        return self._locality_by_code.get(code)
 
 
 def _read(path: Path) -> dict:

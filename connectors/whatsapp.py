@@ -195,7 +195,8 @@ class WhatsAppInput(InputChannel):
             caller = _caller(request)
             if caller is None:
                 return response.json({"error": "no caller number in the callback"}, status=400)
-            body = template_body(caller, self.missed_call_template, self._template_language(caller), [])
+            language = await asyncio.to_thread(self._template_language, caller)
+            body = template_body(caller, self.missed_call_template, language, [])
             message_id = await self.api.send(body)
             if message_id is None:
                 return response.json({"error": "WhatsApp did not take the message"}, status=502)

@@ -88,9 +88,9 @@ class GraphApi:
             if code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
                 logger.info("More than 24 hours since %s wrote: sending the template instead", body.get("to"))
                 recipient = body["to"]
-                return await self.send(
-                    template_body(recipient, self.fallback_template, self.fallback_language(recipient), [])
-                )
+                # The language may come from the database: read it off the event loop.
+                language = await asyncio.to_thread(self.fallback_language, recipient)
+                return await self.send(template_body(recipient, self.fallback_template, language, []))
             logger.error("WhatsApp refused a message to %s: %s %s (fbtrace %s)", body.get("to"), code or status,
                          error.get("message"), error.get("fbtrace_id"))
             return None
