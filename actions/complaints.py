@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
@@ -13,13 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from actions.catalogue import Catalogue
-from actions.db import Attachment, Complaint, ComplaintEvent, DailySequence, Database, utcnow
+from actions.db import Attachment, Complaint, ComplaintEvent, DailySequence, Database, aware, utcnow
+from actions.workflow import CITIZEN, FILED, OPEN_STATUSES, PENDINGATLME
 
 # Complaint numbers carry the filing date as Punjab sees it.
 LOCAL_TZ = ZoneInfo("Asia/Kolkata")
 NUMBER_PATTERN = re.compile(r"\bPB-PGR-(\d{4})-(\d{2})-(\d{2})-(\d{6})\b", re.IGNORECASE)
-FILED = "PENDINGFORASSIGNMENT"
-OPEN_STATUSES = ("PENDINGFORASSIGNMENT", "PENDINGFORREASSIGNMENT", "PENDINGATLME")
 PAGE_SIZE = 5
 # "My complaints" shows closed complaints of this recent past after the open ones.
 RECENT_CLOSED = timedelta(days=90)
@@ -46,14 +45,19 @@ class HistoryEntry:
     action: str
     status: str
     actor: str
+    role: str
     comment: Optional[str]
 
 
 @dataclass(frozen=True)
 class ComplaintView:
     number: str
+    citizen: str
+    channel: str
+    language: str
     service_code: str
     category: str
+    department: str
     tenant_id: str
     locality_code: Optional[str]
     locality_name: Optional[str]
@@ -61,7 +65,12 @@ class ComplaintView:
     description: str
     status: str
     created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
     due_at: datetime
+    stage_due_at: Optional[datetime]
+    assigned_to: Optional[str]
+    rating: Optional[int]
     latitude: Optional[float]
     longitude: Optional[float]
     photos: Tuple[str, ...]
@@ -71,16 +80,58 @@ class ComplaintView:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def overdue(self, now: datetime) -> bool:
+        """Open past its service's SLA, or waiting at the field employee past their three days."""
+        if not self.is_open:
+            return False
+        stage_late = self.status == PENDINGATLME and self.stage_due_at is not None and now > self.stage_due_at
+        return now > self.due_at or stage_late
+
 
 @dataclass(frozen=True)
 class Page:
     items: Tuple[ComplaintView, ...]
     page: int
     total: int
+    page_size: int = PAGE_SIZE
 
     @property
     def has_more(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
+        return (self.page + 1) * self.page_size < self.total
+
+
+@dataclass(frozen=True)
+class Query:
+    """Staff's filters over complaints; None means any."""
+
+    tenant_id: Optional[str] = None
+    status: Optional[str] = None
+    category: Optional[str] = None
+    overdue: Optional[bool] = None
+    assigned_to: Optional[str] = None
+    page: int = 0
+    page_size: int = 20
+
+    def conditions(self, now: datetime) -> list:
+        conditions = []
+        if self.tenant_id:
+            conditions.append(Complaint.tenant_id == self.tenant_id)
+        if self.status:
+            conditions.append(Complaint.status == self.status)
+        if self.category:
+            conditions.append(Complaint.category == self.category)
+        if self.assigned_to:
+            conditions.append(Complaint.assigned_to == self.assigned_to)
+        if self.overdue is not None:
+            late = and_(
+                Complaint.status.in_(OPEN_STATUSES),
+                or_(
+                    Complaint.due_at < now,
+                    and_(Complaint.status == PENDINGATLME, Complaint.stage_due_at < now),
+                ),
+            )
+            conditions.append(late if self.overdue else ~late)
+        return conditions
 
 
 def canonical_number(text: str) -> Optional[str]:
@@ -110,9 +161,9 @@ class Complaints:
         now = now or utcnow()
         try:
             with self.db.session() as session:
-                existing = session.scalar(self._select().where(Complaint.submission_key == submission_key))
+                existing = session.scalar(select_complaints().where(Complaint.submission_key == submission_key))
                 if existing is not None:
-                    return _view(existing), False
+                    return view_of(existing), False
                 complaint = Complaint(
                     number=self._next_number(session, now),
                     submission_key=submission_key,
@@ -132,32 +183,35 @@ class Complaints:
                     status=FILED,
                     created_at=now,
                     updated_at=now,
+                    status_changed_at=now,
                     due_at=now + timedelta(hours=service.sla_hours),
                 )
                 complaint.events.append(
-                    ComplaintEvent(action="APPLY", to_status=FILED, actor=f"citizen:{sender_id}", created_at=now)
+                    ComplaintEvent(
+                        action="APPLY", to_status=FILED, actor=f"citizen:{sender_id}", role=CITIZEN, created_at=now
+                    )
                 )
                 for uri in draft.photos:
                     complaint.attachments.append(Attachment(kind="photo", uri=uri, created_at=now))
                 session.add(complaint)
                 session.flush()
-                return _view(complaint), True
+                return view_of(complaint), True
         except IntegrityError:
             # Another request filed the same submission at the same moment: theirs is the one.
             with self.db.session() as session:
-                existing = session.scalar(self._select().where(Complaint.submission_key == submission_key))
+                existing = session.scalar(select_complaints().where(Complaint.submission_key == submission_key))
                 if existing is None:
                     raise
-                return _view(existing), False
+                return view_of(existing), False
 
     def find(self, sender_id: str, number: str) -> Optional[ComplaintView]:
         """The citizen's own complaint with that number; someone else's is as good as absent."""
         number = canonical_number(number) or ""
         with self.db.session() as session:
             complaint = session.scalar(
-                self._select().where(Complaint.number == number, Complaint.sender_id == sender_id)
+                select_complaints().where(Complaint.number == number, Complaint.sender_id == sender_id)
             )
-            return _view(complaint) if complaint else None
+            return view_of(complaint) if complaint else None
 
     def list_for(self, sender_id: str, page: int = 0, now: Optional[datetime] = None) -> Page:
         """Open complaints, newest first, then those closed in the recent past."""
@@ -170,17 +224,52 @@ class Complaints:
         with self.db.session() as session:
             total = session.scalar(select(func.count()).select_from(Complaint).where(mine))
             rows = session.scalars(
-                self._select()
+                select_complaints()
                 .where(mine)
                 .order_by(is_open.desc(), Complaint.updated_at.desc(), Complaint.id.desc())
                 .offset(page * PAGE_SIZE)
                 .limit(PAGE_SIZE)
             ).all()
-            return Page(tuple(_view(c) for c in rows), page, total)
+            return Page(tuple(view_of(c) for c in rows), page, total)
 
-    @staticmethod
-    def _select():
-        return select(Complaint).options(selectinload(Complaint.events), selectinload(Complaint.attachments))
+    def get(self, number: str) -> Optional[ComplaintView]:
+        """Any complaint by its number, for staff."""
+        with self.db.session() as session:
+            complaint = session.scalar(select_complaints().where(Complaint.number == (canonical_number(number) or "")))
+            return view_of(complaint) if complaint else None
+
+    def search(self, query: "Query", now: Optional[datetime] = None) -> Page:
+        """Complaints matching the staff's filters, the most urgent (earliest due) first."""
+        now = now or utcnow()
+        conditions = query.conditions(now)
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(Complaint).where(*conditions))
+            rows = session.scalars(
+                select_complaints()
+                .where(*conditions)
+                .order_by(Complaint.due_at, Complaint.id)
+                .offset(query.page * query.page_size)
+                .limit(query.page_size)
+            ).all()
+            return Page(tuple(view_of(c) for c in rows), query.page, total, query.page_size)
+
+    def export(self, query: "Query", now: Optional[datetime] = None) -> Iterator[ComplaintView]:
+        """Every complaint matching the filters, oldest first, read in batches."""
+        now = now or utcnow()
+        last_id = 0
+        while True:
+            with self.db.session() as session:
+                rows = session.scalars(
+                    select_complaints()
+                    .where(*query.conditions(now), Complaint.id > last_id)
+                    .order_by(Complaint.id)
+                    .limit(500)
+                ).all()
+                views = [view_of(c) for c in rows]
+            if not views:
+                return
+            yield from views
+            last_id = rows[-1].id
 
     @staticmethod
     def _next_number(session, now: datetime) -> str:
@@ -196,28 +285,36 @@ class Complaints:
         return f"PB-PGR-{day:%Y-%m-%d}-{last:06d}"
 
 
-def _view(c: Complaint) -> ComplaintView:
+def select_complaints():
+    return select(Complaint).options(selectinload(Complaint.events), selectinload(Complaint.attachments))
+
+
+def view_of(c: Complaint) -> ComplaintView:
     return ComplaintView(
         number=c.number,
+        citizen=c.sender_id,
+        channel=c.channel,
+        language=c.language,
         service_code=c.service_code,
         category=c.category,
+        department=c.department,
         tenant_id=c.tenant_id,
         locality_code=c.locality_code,
         locality_name=c.locality_name,
         landmark=c.landmark,
         description=c.description,
         status=c.status,
-        created_at=_aware(c.created_at),
-        due_at=_aware(c.due_at),
+        created_at=aware(c.created_at),
+        updated_at=aware(c.updated_at),
+        status_changed_at=aware(c.status_changed_at),
+        due_at=aware(c.due_at),
+        stage_due_at=aware(c.stage_due_at) if c.stage_due_at else None,
+        assigned_to=c.assigned_to,
+        rating=c.rating,
         latitude=c.latitude,
         longitude=c.longitude,
         photos=tuple(a.uri for a in c.attachments if a.kind == "photo"),
         history=tuple(
-            HistoryEntry(_aware(e.created_at), e.action, e.to_status, e.actor, e.comment) for e in c.events
+            HistoryEntry(aware(e.created_at), e.action, e.to_status, e.actor, e.role, e.comment) for e in c.events
         ),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,7 +1,8 @@
 """SQLAlchemy models of complaints and the database they live in.
 
 ``DATABASE_URL`` selects the database: a SQLite file under the project by default, PostgreSQL in production.
-The schema is created on first use by the process that needs it.
+The schema is Alembic's (migrations/): `make migrate` brings a database up to date, and every process does so
+on first use, so a replica started on an older schema upgrades it before touching it.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import (
     Boolean,
     Column,
@@ -19,11 +22,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
@@ -36,6 +42,11 @@ Base = declarative_base()
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Complaint(Base):
@@ -62,6 +73,12 @@ class Complaint(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     due_at = Column(DateTime(timezone=True), nullable=False)
+    # When the status last changed: a resolved or rejected complaint can be reopened for 10 days after that.
+    status_changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # The field employee's deadline while the complaint waits at them (the workflow gives them 3 days).
+    stage_due_at = Column(DateTime(timezone=True))
+    assigned_to = Column(String(100), index=True)
+    rating = Column(Integer)
 
     events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
@@ -78,6 +95,7 @@ class ComplaintEvent(Base):
     from_status = Column(String(32))
     to_status = Column(String(32), nullable=False)
     actor = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False)
     comment = Column(Text)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -96,6 +114,61 @@ class Attachment(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     complaint = relationship("Complaint", back_populates="attachments")
+
+
+class StaffUser(Base):
+    """A municipal employee: a grievance routing officer (GRO) or a field employee (LME) of one city."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(100), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False)
+    tenant_id = Column(String(64), nullable=False, index=True)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffToken(Base):
+    """An API token of a staff user, kept only as its SHA-256: a stolen table gives no usable token."""
+
+    __tablename__ = "staff_tokens"
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_used_at = Column(DateTime(timezone=True))
+    revoked_at = Column(DateTime(timezone=True))
+
+    user = relationship("StaffUser")
+
+
+class Notification(Base):
+    """The outbox: a status change to tell the citizen, written in the transaction that made the change."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, ForeignKey("complaint_events.id", ondelete="CASCADE"), nullable=False, unique=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True)
+    recipient = Column(String(200), nullable=False)
+    channel = Column(String(50), nullable=False)
+    state = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # How it reached the citizen: through Rasa (inside WhatsApp's 24-hour window) or as a WhatsApp template.
+    sent_via = Column(String(16))
+    sent_at = Column(DateTime(timezone=True))
+    last_error = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    event = relationship("ComplaintEvent")
+    complaint = relationship("Complaint")
+
+
+Index("ix_notifications_due", Notification.state, Notification.next_attempt_at)
 
 
 class Citizen(Base):
@@ -180,7 +253,7 @@ class Database:
     def ensure_schema(self) -> None:
         with self._lock:
             if not self._schema_ready:
-                Base.metadata.create_all(self.engine)
+                migrate(self.engine)
                 self._schema_ready = True
 
     @contextmanager
@@ -192,6 +265,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# Replicas starting together take turns at migrating: PostgreSQL's advisory lock with this key.
+MIGRATION_LOCK = 7_310_2020
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Brings the schema to the revision, in one transaction."""
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        tables = inspect(connection).get_table_names()
+        config.attributes["connection"] = connection
+        # A database of the first release was made by create_all, before there were migrations.
+        if "complaints" in tables and "alembic_version" not in tables:
+            command.stamp(config, "0001")
+        command.upgrade(config, revision)
 
 
 _default: Optional[Database] = None

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import List, Optional
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from actions.db import Database, NumberedChoice, SeenMessage, utcnow
+from actions.db import Database, NumberedChoice, SeenMessage, aware, utcnow
 
 # Meta retries an unanswered webhook for days; a week covers it.
 SEEN_TTL = timedelta(days=7)
@@ -54,13 +54,9 @@ class ChannelStore:
             return None
         with self.db.session() as session:
             choice = session.get(NumberedChoice, recipient)
-            if choice is None or _aware(choice.sent_at) < utcnow() - CHOICE_TTL:
+            if choice is None or aware(choice.sent_at) < utcnow() - CHOICE_TTL:
                 return None
             payloads = json.loads(choice.payloads)
             index = int(number) - 1
             return payloads[index] if 0 <= index < len(payloads) else None
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

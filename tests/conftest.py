@@ -62,9 +62,9 @@ def database(request, tmp_path, postgres_schema) -> Iterator[Database]:
         db = Database(f"sqlite:///{tmp_path / 'seva.db'}")
     else:
         db = Database(postgres_schema_url(postgres_schema))
-        from actions.db import Base
-
-        Base.metadata.drop_all(db.engine)
+        with db.engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{postgres_schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{postgres_schema}"'))
     yield db
     db.dispose()
 
