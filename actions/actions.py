@@ -72,6 +72,9 @@ class ActionCancelComplaint(Action):
         return "action_cancel_complaint"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        if tracker.active_loop_name == "followup_form":
+            dispatcher.utter_message(response="utter_followup_cancelled")
+            return [ActiveLoop(None)] + conv.clear_followup()
         filing = tracker.active_loop_name == "complaint_form" or tracker.get_slot("submission_pending")
         dispatcher.utter_message(response="utter_complaint_cancelled" if filing else "utter_nothing_to_cancel")
         return [ActiveLoop(None)] + conv.clear_form()
@@ -84,7 +87,7 @@ class ActionResetToMenu(Action):
         return "action_reset_to_menu"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        return [ActiveLoop(None), SlotSet("complaints_page", None)] + conv.clear_form()
+        return [ActiveLoop(None), SlotSet("complaints_page", None)] + conv.clear_form() + conv.clear_followup()
 
 
 class ActionTrackComplaint(Action):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterator, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
@@ -231,6 +231,17 @@ class Complaints:
                 .limit(PAGE_SIZE)
             ).all()
             return Page(tuple(view_of(c) for c in rows), page, total)
+
+    def latest(self, sender_id: str, statuses: Tuple[str, ...], limit: int = 10) -> List[ComplaintView]:
+        """The citizen's complaints in these statuses, the latest changed first."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select_complaints()
+                .where(Complaint.sender_id == sender_id, Complaint.status.in_(statuses))
+                .order_by(Complaint.status_changed_at.desc(), Complaint.id.desc())
+                .limit(limit)
+            ).all()
+            return [view_of(c) for c in rows]
 
     def get(self, number: str) -> Optional[ComplaintView]:
         """Any complaint by its number, for staff."""

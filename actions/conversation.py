@@ -29,6 +29,10 @@ FORM_SLOTS = (
 )
 
 
+# The slots of a follow-up on a filed complaint (reopen, rate, add to it).
+FOLLOWUP_SLOTS = ("followup", "target_complaint", "reason", "rating", "feedback", "addition", "addition_photo")
+
+
 def language(tracker: Tracker) -> str:
     value = tracker.get_slot("language")
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
@@ -75,3 +79,7 @@ def choices_offered(tracker: Tracker) -> bool:
 
 def clear_form() -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+def clear_followup() -> List[Dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in FOLLOWUP_SLOTS] + [SlotSet("requested_slot", None)]

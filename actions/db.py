@@ -189,7 +189,7 @@ class SeenMessage(Base):
     __tablename__ = "whatsapp_seen_messages"
 
     message_id = Column(String(200), primary_key=True)
-    sender_id = Column(String(200), nullable=False)
+    sender_id = Column(String(200), nullable=False, index=True)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 

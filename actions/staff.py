@@ -58,8 +58,8 @@ class Staff:
             raise StaffError(f"the role is one of {', '.join(STAFF_ROLES)}")
         if tenant_id not in self.catalogue.cities:
             raise StaffError(f"unknown city {tenant_id!r}")
-        if not name.strip():
-            raise StaffError("a name is needed")
+        if not name.strip() or len(name.strip()) > 200:
+            raise StaffError("a name is needed, of at most 200 characters")
         try:
             with self.db.session() as session:
                 user = StaffUser(username=username, name=name.strip(), role=role, tenant_id=tenant_id, active=True,

@@ -47,19 +47,32 @@ LOCATION_TEXT = "📍"
 TEMPLATE_LANGUAGES = {"en": "en", "hi": "hi", "pa": "pa"}
 
 
+class DeliveryFailed(Exception):
+    """WhatsApp did not take a message Seva was asked to deliver."""
+
+
 class WhatsAppOutput(OutputChannel):
+    """Replies to citizens. A `strict` output raises when WhatsApp refuses a message, so that a caller who can
+    retry (the notification worker, through Rasa's trigger_intent) learns of it; replies to a citizen's own
+    message are best effort, and a failure is logged."""
+
     @classmethod
     def name(cls) -> Text:
         return "whatsapp"
 
-    def __init__(self, api: GraphApi, store: ChannelStore):
+    def __init__(self, api: GraphApi, store: ChannelStore, strict: bool = False):
         self.api = api
         self.store = store
+        self.strict = strict
+
+    async def _send(self, body: Dict[str, Any]) -> None:
+        if await self.api.send(body) is None and self.strict:
+            raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}")
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
         for piece in split_text(text):
-            await self.api.send(text_body(recipient_id, piece))
+            await self._send(text_body(recipient_id, piece))
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -70,7 +83,7 @@ class WhatsAppOutput(OutputChannel):
         else:
             await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
         for body in bodies:
-            await self.api.send(body)
+            await self._send(body)
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
@@ -78,13 +91,13 @@ class WhatsAppOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self.api.send(image_body(recipient_id, image))
+        await self._send(image_body(recipient_id, image))
 
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, attachment)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        await self.api.send(custom_body(recipient_id, json_message))
+        await self._send(custom_body(recipient_id, json_message))
 
 
 class WhatsAppInput(InputChannel):
@@ -137,7 +150,8 @@ class WhatsAppInput(InputChannel):
         self._tails: Dict[str, asyncio.Task] = {}
 
     def get_output_channel(self) -> OutputChannel:
-        return WhatsAppOutput(self.api, self.store)
+        # Rasa asks for this output for trigger_intent: messages Seva starts, which their sender retries.
+        return WhatsAppOutput(self.api, self.store, strict=True)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -230,7 +244,7 @@ class WhatsAppInput(InputChannel):
             await on_new_message(
                 UserMessage(
                     text,
-                    self.get_output_channel(),
+                    WhatsAppOutput(self.api, self.store),
                     message.sender,
                     input_channel=self.name(),
                     message_id=message.message_id,

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from actions.db import Database, NumberedChoice, SeenMessage, aware, utcnow
@@ -27,6 +27,12 @@ class ChannelStore:
             return True
         except IntegrityError:
             return False
+
+    def last_message_at(self, sender_id: str) -> Optional[datetime]:
+        """When the citizen last wrote (within the week message ids are kept): WhatsApp's 24-hour window."""
+        with self.db.session() as session:
+            latest = session.scalar(select(func.max(SeenMessage.received_at)).where(SeenMessage.sender_id == sender_id))
+            return aware(latest) if latest else None
 
     def forget_old(self) -> None:
         with self.db.session() as session:

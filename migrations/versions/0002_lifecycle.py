@@ -1,5 +1,5 @@
 """Complaints move: staff and their tokens, the notification outbox, who acted in which role, assignment, SLA
-at the field employee, rating.
+at the field employee, rating; when a citizen last wrote.
 
 Revision ID: 0002
 Revises: 0001
@@ -62,6 +62,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_notifications_complaint_id"), "notifications", ["complaint_id"], unique=False)
     op.create_index("ix_notifications_due", "notifications", ["state", "next_attempt_at"], unique=False)
 
+    # The worker asks when a citizen last wrote, to know whether WhatsApp's 24-hour window is open.
+    op.create_index(op.f("ix_whatsapp_seen_messages_sender_id"), "whatsapp_seen_messages", ["sender_id"])
+
     # Every event of the first release was a citizen filing; every status was last changed when filed.
     with op.batch_alter_table("complaint_events") as batch:
         batch.add_column(sa.Column("role", sa.String(length=16), nullable=False, server_default="CITIZEN"))
@@ -87,6 +90,7 @@ def downgrade() -> None:
         batch.drop_column("status_changed_at")
     with op.batch_alter_table("complaint_events") as batch:
         batch.drop_column("role")
+    op.drop_index(op.f("ix_whatsapp_seen_messages_sender_id"), table_name="whatsapp_seen_messages")
     op.drop_index("ix_notifications_due", table_name="notifications")
     op.drop_index(op.f("ix_notifications_complaint_id"), table_name="notifications")
     op.drop_table("notifications")

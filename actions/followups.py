@@ -1,0 +1,295 @@
+"""After filing, in chat: reopen a resolved or rejected complaint, rate how it was handled, or add a comment or
+a photo to an open one. One form serves the three; the kind of follow-up decides what it asks."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import conversation as conv
+from actions.catalogue import load_catalogue
+from actions.complaints import ComplaintView, Complaints, canonical_number
+from actions.conversation import FOLLOWUP_SLOTS, SKIPPED
+from actions.db import default_database, utcnow
+from actions.lifecycle import Actor, Lifecycle, NotFound, Photo
+from actions.replies import local_date
+from actions.workflow import OPEN_STATUSES, REJECTED, REOPEN_WINDOW, RESOLVED, Refused
+
+logger = logging.getLogger(__name__)
+
+REOPEN, RATE, ADD = "reopen", "rate", "add"
+
+
+@dataclass(frozen=True)
+class Followup:
+    """One kind of follow-up: the workflow action it takes, what it asks, and the responses it gives."""
+
+    action: str
+    questions: Tuple[str, ...]
+    ask_which: str
+    nothing: str
+    cannot: str
+    done: str
+
+
+FOLLOWUPS = {
+    REOPEN: Followup("REOPEN", ("reason",), "utter_ask_target_complaint_reopen", "utter_nothing_to_reopen",
+                     "utter_cannot_reopen", "utter_reopen_done"),
+    RATE: Followup("RATE", ("rating", "feedback"), "utter_ask_target_complaint_rate", "utter_nothing_to_rate",
+                   "utter_cannot_rate", "utter_rate_done"),
+    ADD: Followup("COMMENT", ("addition",), "utter_ask_target_complaint_add", "utter_nothing_to_add",
+                  "utter_cannot_add", "utter_add_done"),
+}
+INTENTS = {"reopen_complaint": REOPEN, "rate_complaint": RATE, "add_to_complaint": ADD}
+MIN_REASON = 3
+MAX_TEXT = 2000
+# Five digits are a year or a number; a rating is a lone 1-5 or a row of stars.
+_RATING = re.compile(r"(?<!\d)([1-5])(?!\d)")
+_STARS = re.compile(r"[⭐★]")
+PHOTO_TEXT = "📷"
+# Past complaints offered to choose from: the latest few, which is what anyone follows up on.
+CHOICES = 10
+
+
+@lru_cache(maxsize=1)
+def lifecycle() -> Lifecycle:
+    return Lifecycle(default_database(), load_catalogue())
+
+
+@lru_cache(maxsize=1)
+def complaints() -> Complaints:
+    return Complaints(default_database(), load_catalogue())
+
+
+def eligible(kind: str, view: ComplaintView, now: datetime) -> bool:
+    if kind == ADD:
+        return view.status in OPEN_STATUSES
+    if view.status not in (RESOLVED, REJECTED):
+        return False
+    return kind == RATE or now - view.status_changed_at <= REOPEN_WINDOW
+
+
+def refusal(kind: str, view: ComplaintView) -> str:
+    """The response that says why this complaint cannot take this follow-up."""
+    if kind == REOPEN and view.status in (RESOLVED, REJECTED):
+        return "utter_reopen_too_late"
+    return FOLLOWUPS[kind].cannot
+
+
+class ActionStartFollowup(Action):
+    """Reads what the citizen wants and which complaint; settles it at once when there is nothing to ask."""
+
+    def name(self) -> Text:
+        return "action_start_followup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        kind = INTENTS.get(conv.intent(tracker))
+        events = [SlotSet(slot, None) for slot in FOLLOWUP_SLOTS]
+        if kind is None:
+            return events
+        number = conv.entity(tracker, "complaint_id") or canonical_number(conv.text(tracker))
+        try:
+            target = _choose(dispatcher, tracker, kind, number)
+        except SQLAlchemyError:
+            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_service_down")
+            return events
+        if target is False:
+            return events
+        events.append(SlotSet("followup", kind))
+        if target:
+            events.append(SlotSet("target_complaint", target))
+        rating = conv.entity(tracker, "rating")
+        if kind == RATE and rating:
+            events.append(SlotSet("rating", _rating(str(rating))))
+        return events
+
+
+def _choose(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: Optional[str]):
+    """The complaint named or the only candidate; None to ask; False when there is nothing to follow up."""
+    now = utcnow()
+    if number:
+        view = complaints().find(tracker.sender_id, number)
+        if view is None:
+            dispatcher.utter_message(response="utter_complaint_not_found", number=number)
+            return False
+        if not eligible(kind, view, now):
+            dispatcher.utter_message(response=refusal(kind, view), **_about(view, tracker))
+            return False
+        return view.number
+    candidates = _candidates(tracker, kind, now)
+    if not candidates:
+        dispatcher.utter_message(response=FOLLOWUPS[kind].nothing, days=REOPEN_WINDOW.days)
+        return False
+    return candidates[0].number if len(candidates) == 1 else None
+
+
+def _candidates(tracker: Tracker, kind: str, now: datetime) -> List[ComplaintView]:
+    statuses = OPEN_STATUSES if kind == ADD else (RESOLVED, REJECTED)
+    views = complaints().latest(tracker.sender_id, statuses, limit=CHOICES)
+    return [view for view in views if eligible(kind, view, now)]
+
+
+def _about(view: ComplaintView, tracker: Tracker) -> Dict[str, Any]:
+    catalogue = load_catalogue()
+    language = conv.language(tracker)
+    return {
+        "number": view.number,
+        "service_name": catalogue.services[view.service_code].name(language),
+        "status": catalogue.label("statuses", view.status, language),
+        "days": REOPEN_WINDOW.days,
+    }
+
+
+def _rating(text: str) -> Optional[int]:
+    stars = len(_STARS.findall(text))
+    if 1 <= stars <= 5:
+        return stars
+    found = _RATING.findall(text)
+    return int(found[0]) if len(found) == 1 else None
+
+
+class ValidateFollowupForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_followup_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        kind = tracker.get_slot("followup")
+        if kind not in FOLLOWUPS:
+            return []
+        return ["target_complaint", *FOLLOWUPS[kind].questions]
+
+    def validate_target_complaint(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        kind = tracker.get_slot("followup")
+        typed = str(value or "")
+        number = canonical_number(typed)
+        try:
+            if number is None:
+                # A number from the list just shown, or the end of a complaint number.
+                candidates = _candidates(tracker, kind, utcnow())
+                number = _pick(typed, [c.number for c in candidates])
+            if number is None:
+                dispatcher.utter_message(response="utter_which_complaint_not_understood")
+                return {"target_complaint": None}
+            target = _choose(dispatcher, tracker, kind, number)
+        except SQLAlchemyError:
+            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_service_down")
+            return {"followup": None, "target_complaint": None}
+        if target is False:
+            return {"followup": None, "target_complaint": None}
+        return {"target_complaint": target}
+
+    def validate_reason(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        reason = " ".join(str(value or "").split())
+        if len(reason) < MIN_REASON:
+            dispatcher.utter_message(response="utter_reason_too_short")
+            return {"reason": None}
+        return {"reason": reason[:MAX_TEXT]}
+
+    def validate_rating(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        rating = _rating(str(value or ""))
+        if rating is None:
+            dispatcher.utter_message(response="utter_rating_not_understood")
+        return {"rating": rating}
+
+    def validate_feedback(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if conv.intent(tracker) in ("skip", "deny"):
+            return {"feedback": SKIPPED}
+        return {"feedback": " ".join(str(value or "").split())[:MAX_TEXT] or SKIPPED}
+
+    def validate_addition(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        image = conv.metadata(tracker).get("image") or {}
+        text = " ".join(str(value or "").split())
+        if image.get("uri"):
+            return {"addition": text if text and text != PHOTO_TEXT else PHOTO_TEXT, "addition_photo": image["uri"]}
+        if len(text) < MIN_REASON:
+            dispatcher.utter_message(response="utter_addition_too_short")
+            return {"addition": None}
+        return {"addition": text[:MAX_TEXT]}
+
+
+def _pick(typed: str, numbers: List[str]) -> Optional[str]:
+    typed = typed.strip()
+    if typed.isdigit() and 1 <= int(typed) <= len(numbers):
+        return numbers[int(typed) - 1]
+    ends = [n for n in numbers if typed and len(typed) >= 3 and n.endswith(typed.upper())]
+    return ends[0] if len(ends) == 1 else None
+
+
+class ActionAskTargetComplaint(Action):
+    """Which complaint: the candidates as buttons, the most recent first."""
+
+    def name(self) -> Text:
+        return "action_ask_target_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        kind = tracker.get_slot("followup")
+        try:
+            candidates = _candidates(tracker, kind, utcnow())
+        except SQLAlchemyError:
+            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            candidates = []
+        buttons = [
+            {"title": view.number, "payload": f'/inform{{"complaint_id": "{view.number}"}}'}
+            for view in candidates
+        ]
+        dispatcher.utter_message(response=FOLLOWUPS[kind].ask_which, buttons=buttons)
+        return []
+
+
+class ActionSubmitFollowup(Action):
+    def name(self) -> Text:
+        return "action_submit_followup"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        kind = tracker.get_slot("followup")
+        done = conv.clear_followup()
+        number = tracker.get_slot("target_complaint")
+        if kind not in FOLLOWUPS or not number:
+            return done
+        comment = {REOPEN: tracker.get_slot("reason"), ADD: tracker.get_slot("addition")}.get(kind)
+        if kind == RATE:
+            comment = tracker.get_slot("feedback")
+        if comment in (SKIPPED, PHOTO_TEXT):
+            comment = None
+        photo = tracker.get_slot("addition_photo") if kind == ADD else None
+        try:
+            view = lifecycle().act(
+                number,
+                FOLLOWUPS[kind].action,
+                Actor.citizen(tracker.sender_id),
+                comment=comment,
+                rating=int(tracker.get_slot("rating")) if kind == RATE else None,
+                photo=Photo(photo) if photo else None,
+            )
+        except NotFound:
+            dispatcher.utter_message(response="utter_complaint_not_found", number=number)
+            return done
+        except Refused as refused:
+            logger.info("Follow-up %s on %s refused: %s", kind, number, refused.message)
+            current = complaints().find(tracker.sender_id, number)
+            dispatcher.utter_message(response=refusal(kind, current), **_about(current, tracker))
+            return done
+        except SQLAlchemyError:
+            logger.exception("Could not record the %s of %s", kind, number)
+            dispatcher.utter_message(response="utter_followup_failed")
+            return done
+        values = _about(view, tracker)
+        if kind == REOPEN:
+            values["due_date"] = local_date(view.due_at)
+        if kind == RATE:
+            values["stars"] = "⭐" * view.rating
+        dispatcher.utter_message(response=FOLLOWUPS[kind].done, **values)
+        return done

@@ -1,0 +1,49 @@
+"""Telling the citizen what happened to a complaint. The notification worker triggers the intent
+`complaint_updated` with the update in its entities; this action says it in the conversation's language, with
+what the citizen can do next. It needs no database, so an outage there cannot swallow a notification."""
+from __future__ import annotations
+
+import logging
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import conversation as conv
+from actions.catalogue import load_catalogue
+from actions.replies import NOT_GIVEN
+from actions.workflow import REOPEN_WINDOW
+
+logger = logging.getLogger(__name__)
+RESPONSES = {
+    "ASSIGN": "utter_update_assigned",
+    "REASSIGN": "utter_update_reassigned",
+    "RESOLVE": "utter_update_resolved",
+    "REJECT": "utter_update_rejected",
+    "COMMENT": "utter_update_commented",
+}
+
+
+class ActionNotifyUpdate(Action):
+    def name(self) -> Text:
+        return "action_notify_update"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        action = conv.entity(tracker, "update_action")
+        catalogue = load_catalogue()
+        service = catalogue.services.get(conv.entity(tracker, "update_service") or "")
+        status = conv.entity(tracker, "update_status")
+        if action not in RESPONSES or service is None or status is None:
+            logger.warning("An update for %s without its action, service or status: nothing said", tracker.sender_id)
+            return []
+        language = conv.language(tracker)
+        dispatcher.utter_message(
+            response=RESPONSES[action],
+            number=conv.entity(tracker, "update_number"),
+            service_name=service.name(language),
+            status=catalogue.label("statuses", status, language),
+            comment=conv.entity(tracker, "update_comment") or NOT_GIVEN,
+            days=REOPEN_WINDOW.days,
+        )
+        return []

@@ -1,0 +1,1 @@
+"""The notification worker: tells citizens what happened to their complaints (`python -m notifier`)."""

@@ -1,0 +1,101 @@
+"""The two ways an update reaches a citizen: through Rasa, which writes it in their language and conversation,
+or, more than 24 hours after they last wrote on WhatsApp, as a pre-approved WhatsApp template."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import aiohttp
+
+from actions.catalogue import Catalogue
+from actions.outbox import Update
+from connectors.whatsapp import TEMPLATE_LANGUAGES
+from connectors.whatsapp_api import GraphApi
+from connectors.whatsapp_format import template_body
+
+# The intent Rasa is sent; its rule runs action_notify_update, which says what the entities carry.
+UPDATE_INTENT = "complaint_updated"
+NOTIFICATION_ENTITY = "notification_id"
+NOT_GIVEN = "—"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class RasaDelivery:
+    """Rasa's trigger_intent, answered only once the message is out and the conversation saved."""
+
+    def __init__(self, url: str, token: Optional[str] = None, timeout_seconds: float = 30):
+        self.url = url.rstrip("/")
+        self.params = {"token": token} if token else {}
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    async def deliver(self, update: Update) -> None:
+        params = dict(self.params)
+        # WhatsApp citizens get it on WhatsApp; on other channels it waits in their conversation.
+        if update.channel == "whatsapp":
+            params["output_channel"] = "whatsapp"
+        entities = {
+            NOTIFICATION_ENTITY: str(update.id),
+            "update_number": update.number,
+            "update_action": update.action,
+            "update_service": update.service_code,
+            "update_status": update.status,
+        }
+        if update.comment:
+            entities["update_comment"] = update.comment
+        body = {"name": UPDATE_INTENT, "entities": entities}
+        url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async with session.post(url, params=params, json=body) as response:
+                    if response.status != 200:
+                        raise DeliveryError(f"Rasa answered {response.status}: {(await response.text())[:300]}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"Rasa unreachable: {error!r}") from error
+
+    async def already_delivered(self, update: Update) -> bool:
+        """Whether an earlier attempt got through although its answer was lost: Rasa saves a conversation only
+        after its messages went out, so the triggered intent in it is the receipt."""
+        url = f"{self.url}/conversations/{update.recipient}/tracker"
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async with session.get(url, params={**self.params, "include_events": "ALL"}) as response:
+                    if response.status != 200:
+                        raise DeliveryError(f"Rasa answered {response.status} for the conversation")
+                    tracker: Dict[str, Any] = await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"Rasa unreachable: {error!r}") from error
+        return any(_is_receipt(event, update.id) for event in tracker.get("events") or [])
+
+
+def _is_receipt(event: Dict[str, Any], notification_id: int) -> bool:
+    parse = event.get("parse_data") or {}
+    if event.get("event") != "user" or (parse.get("intent") or {}).get("name") != UPDATE_INTENT:
+        return False
+    return any(
+        e.get("entity") == NOTIFICATION_ENTITY and str(e.get("value")) == str(notification_id)
+        for e in parse.get("entities") or []
+    )
+
+
+class TemplateDelivery:
+    """The update template: body parameters {{1}} number, {{2}} service, {{3}} new status, {{4}} comment."""
+
+    def __init__(self, api: GraphApi, template: str, catalogue: Catalogue):
+        self.api = api
+        self.template = template
+        self.catalogue = catalogue
+
+    async def deliver(self, update: Update) -> None:
+        language = update.language
+        parameters = [
+            update.number,
+            self.catalogue.services[update.service_code].name(language),
+            self.catalogue.label("statuses", update.status, language),
+            # WhatsApp refuses parameters with new lines or runs of spaces.
+            " ".join((update.comment or NOT_GIVEN).split())[:1000],
+        ]
+        body = template_body(update.recipient, self.template, TEMPLATE_LANGUAGES.get(language, "en"), parameters)
+        if await self.api.send(body) is None:
+            raise DeliveryError("WhatsApp did not take the template")

@@ -1,0 +1,77 @@
+"""Sends what the outbox holds, oldest first, and records each outcome; a failure is retried later."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Callable, Optional
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.db import utcnow
+from actions.outbox import Outbox, Update
+from notifier.delivery import DeliveryError, RasaDelivery, TemplateDelivery
+
+logger = logging.getLogger(__name__)
+# WhatsApp lets a business write freely for 24 hours after the citizen's last message; keep a margin.
+FREE_WINDOW = timedelta(hours=23, minutes=50)
+
+
+class Worker:
+    def __init__(
+        self,
+        outbox: Outbox,
+        rasa: RasaDelivery,
+        templates: Optional[TemplateDelivery],
+        last_message_at: Callable[[str], Optional[datetime]],
+        batch: int = 20,
+    ):
+        self.outbox = outbox
+        self.rasa = rasa
+        self.templates = templates
+        self.last_message_at = last_message_at
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        """Delivers the notifications due now; how many it tried."""
+        updates = await asyncio.to_thread(self.outbox.claim, self.batch)
+        for update in updates:
+            await self._deliver(update)
+        return len(updates)
+
+    async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
+        while not stop.is_set():
+            try:
+                tried = await self.run_once()
+            except SQLAlchemyError:
+                logger.exception("The outbox is out of reach; trying again in %s s", interval)
+                tried = 0
+            if not tried:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _deliver(self, update: Update) -> None:
+        try:
+            via = await self._send(update)
+        except DeliveryError as error:
+            state = await asyncio.to_thread(self.outbox.failed, update.id, str(error))
+            logger.warning("Notification %s of %s (attempt %d) failed: %s; now %s", update.id, update.number,
+                           update.attempts, error, state)
+            return
+        await asyncio.to_thread(self.outbox.sent, update.id, via)
+        logger.info("Notification %s of %s sent via %s", update.id, update.number, via)
+
+    async def _send(self, update: Update) -> str:
+        if update.channel == "whatsapp" and self.templates is not None and not await self._window_open(update):
+            await self.templates.deliver(update)
+            return "template"
+        if update.attempts > 1 and await self.rasa.already_delivered(update):
+            return "rasa"
+        await self.rasa.deliver(update)
+        return "rasa"
+
+    async def _window_open(self, update: Update) -> bool:
+        last = await asyncio.to_thread(self.last_message_at, update.recipient)
+        return last is not None and utcnow() - last < FREE_WINDOW
