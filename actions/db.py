@@ -275,15 +275,25 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Brings the schema to the revision, in one transaction."""
     config = Config(str(PROJECT_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        tables = inspect(connection).get_table_names()
-        config.attributes["connection"] = connection
-        # A database of the first release was made by create_all, before there were migrations.
-        if "complaints" in tables and "alembic_version" not in tables:
-            command.stamp(config, "0001")
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite migrations rebuild tables; with foreign keys on, dropping the old complaints table would
+            # cascade to their history. The pragma only works outside a transaction, hence the raw connection.
+            connection.connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                tables = inspect(connection).get_table_names()
+                config.attributes["connection"] = connection
+                # A database of the first release was made by create_all, before there were migrations.
+                if "complaints" in tables and "alembic_version" not in tables:
+                    command.stamp(config, "0001")
+                command.upgrade(config, revision)
+        finally:
+            if sqlite:
+                connection.connection.execute("PRAGMA foreign_keys = ON")
 
 
 _default: Optional[Database] = None
