@@ -1,0 +1,170 @@
+"""The staff HTTP API: a GRO or field employee lists their city's complaints and acts on them.
+
+Every route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from actions.staff).
+Database calls block, so they run in threads (`asyncio.to_thread`), never on the event loop.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from functools import partial, wraps
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.catalogue import Catalogue, load_catalogue
+from actions.complaints import Complaints, ComplaintView, NUMBER_PATTERN
+from actions.db import Database, utcnow
+from actions.lifecycle import Lifecycle, NotFound
+from actions.staff import Staff, StaffMember
+from actions.workflow import Refused
+from staff import serialise
+from staff.errors import ApiError, JsonErrors, refusal
+from staff.inputs import action_request, complaint_query
+from staff.photos import File, locate, media_dir
+
+OPENAPI = Path(__file__).resolve().parent / "openapi.yml"
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_PORT = 5070
+
+
+def create_app(database: Database, catalogue: Catalogue, media: Optional[Path] = None) -> Sanic:
+    # The standard library's JSON: Sanic's default (ujson) escapes every "/" of the photo URLs as "\/".
+    app = Sanic("seva_staff", error_handler=JsonErrors(), dumps=partial(json.dumps, ensure_ascii=False))
+    # No route takes more than an action with its comment.
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.ctx.catalogue = catalogue
+    app.ctx.staff = Staff(database, catalogue)
+    app.ctx.complaints = Complaints(database, catalogue)
+    app.ctx.lifecycle = Lifecycle(database, catalogue)
+    app.ctx.media = (media or media_dir()).resolve()
+    with OPENAPI.open(encoding="utf-8") as f:
+        app.ctx.openapi = yaml.safe_load(f)
+
+    app.add_route(health, "/health", methods=["GET"])
+    app.add_route(openapi, "/openapi.json", methods=["GET"])
+    app.add_route(me, "/me", methods=["GET"])
+    app.add_route(list_complaints, "/complaints", methods=["GET"])
+    app.add_route(get_complaint, "/complaints/<number:str>", methods=["GET"])
+    app.add_route(get_photo, "/complaints/<number:str>/photos/<index:int>", methods=["GET"])
+    app.add_route(act, "/complaints/<number:str>/actions", methods=["POST"])
+    app.add_route(list_staff, "/staff", methods=["GET"])
+    return app
+
+
+def authenticated(handler):
+    """Calls the handler with the staff member holding the request's bearer token; 401 without one."""
+
+    @wraps(handler)
+    async def with_member(request: Request, **kwargs) -> HTTPResponse:
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        member = None
+        if scheme.lower() == "bearer" and token.strip():
+            member = await asyncio.to_thread(request.app.ctx.staff.authenticate, token.strip())
+        if member is None:
+            raise ApiError(401, "unauthorized", "A valid staff token is needed: Authorization: Bearer <token>.",
+                           headers={"WWW-Authenticate": 'Bearer realm="seva-staff"'})
+        return await handler(request, member, **kwargs)
+
+    return with_member
+
+
+async def health(request: Request) -> HTTPResponse:
+    return response.json({"status": "ok"})
+
+
+async def openapi(request: Request) -> HTTPResponse:
+    return response.json(request.app.ctx.openapi)
+
+
+@authenticated
+async def me(request: Request, member: StaffMember) -> HTTPResponse:
+    return response.json(serialise.me(member))
+
+
+@authenticated
+async def list_complaints(request: Request, member: StaffMember) -> HTTPResponse:
+    query = complaint_query(request.get_args(keep_blank_values=True), member, request.app.ctx.catalogue)
+    now = utcnow()
+    result = await asyncio.to_thread(request.app.ctx.complaints.search, query, now)
+    return response.json(serialise.page(result, now))
+
+
+@authenticated
+async def get_complaint(request: Request, member: StaffMember, number: str) -> HTTPResponse:
+    view = await _complaint_of_city(request, member, number)
+    return response.json(serialise.complaint(view, member, request.app.ctx.catalogue, utcnow()))
+
+
+@authenticated
+async def get_photo(request: Request, member: StaffMember, number: str, index: int) -> HTTPResponse:
+    view = await _complaint_of_city(request, member, number)
+    photo = None
+    if 0 <= index < len(view.photos):
+        photo = await asyncio.to_thread(locate, view.photos[index], request.app.ctx.media)
+    if photo is None:
+        raise ApiError(404, "not_found", f"{view.number} has no photo {index}.")
+    if not isinstance(photo, File):
+        return response.redirect(photo.url)
+    data = await asyncio.to_thread(photo.path.read_bytes)
+    return response.raw(data, content_type=photo.content_type,
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+
+
+@authenticated
+async def act(request: Request, member: StaffMember, number: str) -> HTTPResponse:
+    _check_number(number)
+    wanted = action_request(request.body)
+    try:
+        view = await asyncio.to_thread(request.app.ctx.lifecycle.act, number, wanted.action, member.actor,
+                                       comment=wanted.comment, assignee=wanted.assignee)
+    except Refused as refused:
+        raise refusal(refused) from None
+    except NotFound:
+        raise _not_found(number) from None
+    return response.json(serialise.complaint(view, member, request.app.ctx.catalogue, utcnow()))
+
+
+@authenticated
+async def list_staff(request: Request, member: StaffMember) -> HTTPResponse:
+    members = await asyncio.to_thread(request.app.ctx.staff.members, member.tenant_id)
+    return response.json({"items": [serialise.staff_member(m) for m in members]})
+
+
+async def _complaint_of_city(request: Request, member: StaffMember, number: str) -> ComplaintView:
+    _check_number(number)
+    view = await asyncio.to_thread(request.app.ctx.complaints.get, number)
+    if view is None:
+        raise _not_found(number)
+    if view.tenant_id != member.tenant_id:
+        raise ApiError(403, "city", f"{view.number} belongs to another city.")
+    return view
+
+
+def _check_number(number: str) -> None:
+    """Only a whole complaint number names a complaint (the lookups would find one inside longer text)."""
+    if not NUMBER_PATTERN.fullmatch(number):
+        raise _not_found(number)
+
+
+def _not_found(number: str) -> ApiError:
+    return ApiError(404, "not_found", f"There is no complaint {number}.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_API_PORT") or DEFAULT_PORT))
+    args = parser.parse_args()
+    app = create_app(Database(), load_catalogue())
+    app.run(host=args.host, port=args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Complaints and staff as the API shows them: JSON-ready dicts with ISO 8601 times in UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+from actions.catalogue import Catalogue
+from actions.complaints import ComplaintView, Page
+from actions.staff import StaffMember
+from actions.workflow import LME, STAFF_ACTIONS, allowed_actions
+
+ENGLISH = "en"
+
+
+def iso(moment: Optional[datetime]) -> Optional[str]:
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def summary(view: ComplaintView, now: datetime) -> Dict[str, Any]:
+    return {
+        "number": view.number,
+        "status": view.status,
+        "service_code": view.service_code,
+        "category": view.category,
+        "city": view.tenant_id,
+        "locality": {"code": view.locality_code, "name": view.locality_name}
+        if view.locality_code or view.locality_name else None,
+        "created_at": iso(view.created_at),
+        "due_at": iso(view.due_at),
+        "overdue": view.overdue(now),
+        "assigned_to": view.assigned_to,
+    }
+
+
+def page(result: Page, now: datetime) -> Dict[str, Any]:
+    return {
+        "items": [summary(view, now) for view in result.items],
+        # `Page` counts from 0, the API from 1.
+        "page": result.page + 1,
+        "page_size": result.page_size,
+        "total": result.total,
+        "has_more": result.has_more,
+    }
+
+
+def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, now: datetime) -> Dict[str, Any]:
+    return {
+        **summary(view, now),
+        "service_name": catalogue.services[view.service_code].name(ENGLISH),
+        "status_name": catalogue.label("statuses", view.status, ENGLISH),
+        "department": view.department,
+        "description": view.description,
+        "landmark": view.landmark,
+        "location": {"latitude": view.latitude, "longitude": view.longitude}
+        if view.latitude is not None and view.longitude is not None else None,
+        "photos": [{"url": f"/complaints/{view.number}/photos/{i}"} for i in range(len(view.photos))],
+        "citizen": {"id": view.citizen, "channel": view.channel},
+        "updated_at": iso(view.updated_at),
+        "stage_due_at": iso(view.stage_due_at),
+        "rating": view.rating,
+        "history": history(view),
+        "allowed_actions": actions_for(caller, view),
+    }
+
+
+def history(view: ComplaintView) -> List[Dict[str, Any]]:
+    entries, before = [], None
+    for entry in view.history:
+        item = {"at": iso(entry.at), "action": entry.action}
+        # HistoryEntry keeps only the status an event led to; every change is an event, so the one before it
+        # led to the status this one started from.
+        if before is not None:
+            item["from_status"] = before
+        item.update(status=entry.status, actor=entry.actor, role=entry.role, comment=entry.comment)
+        entries.append(item)
+        before = entry.status
+    return entries
+
+
+def actions_for(caller: StaffMember, view: ComplaintView) -> List[str]:
+    """What the caller may do now, as the lifecycle will judge it: a field employee acts on the complaints
+    assigned to them, and may comment on any open one of their city."""
+    actions = [a for a in allowed_actions(caller.role, view.status) if a in STAFF_ACTIONS]
+    if caller.role == LME and view.assigned_to != caller.username:
+        actions = [a for a in actions if a == "COMMENT"]
+    return actions
+
+
+def me(member: StaffMember) -> Dict[str, Any]:
+    return {"username": member.username, "name": member.name, "role": member.role, "city": member.tenant_id}
+
+
+def staff_member(member: StaffMember) -> Dict[str, Any]:
+    return {"username": member.username, "name": member.name, "role": member.role, "active": member.active}
