@@ -43,6 +43,7 @@ class Draft:
 class HistoryEntry:
     at: datetime
     action: str
+    from_status: Optional[str]
     status: str
     actor: str
     role: str
@@ -326,6 +327,6 @@ def view_of(c: Complaint) -> ComplaintView:
         longitude=c.longitude,
         photos=tuple(a.uri for a in c.attachments if a.kind == "photo"),
         history=tuple(
-            HistoryEntry(aware(e.created_at), e.action, e.to_status, e.actor, e.role, e.comment) for e in c.events
+            HistoryEntry(aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment) for e in c.events
         ),
     )

@@ -64,16 +64,13 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
 
 
 def history(view: ComplaintView) -> List[Dict[str, Any]]:
-    entries, before = [], None
+    entries = []
     for entry in view.history:
         item = {"at": iso(entry.at), "action": entry.action}
-        # HistoryEntry keeps only the status an event led to; every change is an event, so the one before it
-        # led to the status this one started from.
-        if before is not None:
-            item["from_status"] = before
+        if entry.from_status is not None:
+            item["from_status"] = entry.from_status
         item.update(status=entry.status, actor=entry.actor, role=entry.role, comment=entry.comment)
         entries.append(item)
-        before = entry.status
     return entries
 
 
