@@ -13,6 +13,7 @@ RASA := $(BIN)/rasa
 MODEL := models/seva.tar.gz
 ACTIONS_PORT ?= 5055
 RASA_PORT ?= 5005
+STAFF_API_PORT ?= 5070
 ENDPOINTS ?= endpoints.yml
 # `make test` fails when any language cell of the held-out set is understood worse than this.
 MIN_INTENT_ACCURACY ?= 0.90
@@ -24,13 +25,14 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml actions/catalogue.py actions/matching.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions validate test e2e evaluate bench-whatsapp services clean
+.PHONY: help venv train shell serve actions migrate validate test e2e evaluate bench-whatsapp services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
 	@echo "make test      run every test (sets everything up first)"
 	@echo "make train     retrain the model if data or config changed"
-	@echo "make serve     action server on $(ACTIONS_PORT) and Rasa's HTTP API with the REST channel on $(RASA_PORT)"
+	@echo "make serve     Rasa with the REST channel on $(RASA_PORT), action server on $(ACTIONS_PORT), staff API on $(STAFF_API_PORT), notification worker"
+	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
 	@echo "make validate  check the training data and domain"
 	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
@@ -61,16 +63,23 @@ shell: $(MODEL)
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
 
 # The WhatsApp channel refuses to start without its app secret: without one, serve the REST channel alone.
-serve: $(MODEL)
+# Rasa runs in the foreground; the action server, the staff API and the notification worker stop with it.
+serve: $(MODEL) migrate
 	@mkdir -p var
 	@if [ -n "$$WHATSAPP_APP_SECRET" ]; then credentials=credentials.yml; \
 		echo "WhatsApp channel: on, webhook at /webhooks/whatsapp/webhook"; \
 	else credentials=var/credentials.rest.yml; printf 'connectors.rest.BoundedRestInput:\n' > $$credentials; \
 		echo "WhatsApp channel: off (WHATSAPP_APP_SECRET is not set); REST channel only"; fi; \
-	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
-	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	echo "Staff API: http://localhost:$(STAFF_API_PORT) (OpenAPI at /openapi.json)"; \
+	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & actions=$$!; \
+	$(BIN)/python -m staff.api --port $(STAFF_API_PORT) & staff=$$!; \
+	RASA_URL=$${RASA_URL:-http://localhost:$(RASA_PORT)} $(BIN)/python -m notifier & notifier=$$!; \
+	trap "kill $$actions $$staff $$notifier 2>/dev/null" EXIT INT TERM; \
 	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials $$credentials --enable-api \
 		--port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"}
+
+migrate: venv
+	$(BIN)/python -m actions.db
 
 validate: venv
 	$(BIN)/python -m scripts.validate

@@ -306,3 +306,12 @@ def default_database() -> Database:
         if _default is None:
             _default = Database()
         return _default
+
+
+if __name__ == "__main__":
+    # `make migrate`: DATABASE_URL, or the SQLite file under var/, to the latest schema.
+    from sqlalchemy.engine import make_url
+
+    target = Database()
+    migrate(target.engine)
+    print(f"{make_url(target.url).render_as_string(hide_password=True)}: schema up to date")

@@ -222,9 +222,10 @@ class ValidateFollowupForm(FormValidationAction):
 
 def _pick(typed: str, numbers: List[str]) -> Optional[str]:
     typed = typed.strip()
-    if typed.isdigit() and 1 <= int(typed) <= len(numbers):
+    # "2" is the second of the list; "000031" is how a complaint number ends.
+    if typed.isdigit() and len(typed) <= 2 and 1 <= int(typed) <= len(numbers):
         return numbers[int(typed) - 1]
-    ends = [n for n in numbers if typed and len(typed) >= 3 and n.endswith(typed.upper())]
+    ends = [n for n in numbers if len(typed) >= 3 and n.endswith(typed.upper())]
     return ends[0] if len(ends) == 1 else None
 
 

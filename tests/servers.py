@@ -1,4 +1,4 @@
-"""Starting the real action server and `rasa run` for full-stack tests, and talking to them over HTTP."""
+"""Starting the real action server, `rasa run` and the staff API for full-stack tests, and talking to them over HTTP."""
 from __future__ import annotations
 
 import os
@@ -82,3 +82,41 @@ class Servers:
         response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
+
+
+class StaffApiServer:
+    """`python -m staff.api` in a process of its own."""
+
+    def __init__(self, env: Dict[str, str], log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+        self.log = log
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout: float = 60) -> "StaffApiServer":
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "python"), "-m", "staff.api", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the staff API exited early:\n{self.log.read_text()}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"the staff API is not up after {timeout} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None

@@ -4,14 +4,11 @@ Every response is checked against the OpenAPI document the server itself serves.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Iterator, Optional
 
 import pytest
 import requests
@@ -24,48 +21,10 @@ from actions.lifecycle import Actor, Lifecycle
 from actions.staff import Staff
 from tests.conftest import DOWN_DATABASE_URL, POSTGRES_URL, postgres_schema_url
 from tests.openapi_validation import OpenApi
-from tests.servers import BIN, ROOT, free_port
+from tests.servers import StaffApiServer
 
 LONG_AGO = datetime(2020, 1, 6, 9, 0, tzinfo=timezone.utc)
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
-
-
-class StaffApiServer:
-    """`python -m staff.api` in a process of its own."""
-
-    def __init__(self, env: Dict[str, str], log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-        self.log = log
-        self.process: Optional[subprocess.Popen] = None
-
-    def start(self, timeout: float = 60) -> "StaffApiServer":
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / "python"), "-m", "staff.api", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the staff API exited early:\n{self.log.read_text()}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError(f"the staff API is not up after {timeout} s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
 
 
 class Client:
