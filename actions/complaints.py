@@ -327,6 +327,7 @@ def view_of(c: Complaint) -> ComplaintView:
         longitude=c.longitude,
         photos=tuple(a.uri for a in c.attachments if a.kind == "photo"),
         history=tuple(
-            HistoryEntry(aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment) for e in c.events
+            HistoryEntry(aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment)
+            for e in c.events
         ),
     )

@@ -7,6 +7,7 @@ import re
 import subprocess
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -42,17 +43,25 @@ def postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(scope="session")
-def postgres_schema() -> Iterator[str]:
+@contextmanager
+def a_postgres_schema(prefix: str = "seva_test") -> Iterator[str]:
     """A schema of its own in the machine's PostgreSQL, dropped afterwards."""
-    schema = f"seva_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield schema
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    with a_postgres_schema() as schema:
+        yield schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -5,29 +5,18 @@ import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from actions.catalogue import load_catalogue
 from actions.complaints import Complaints
-from actions.db import Complaint, ComplaintEvent, Database, Notification
+from actions.db import Complaint, ComplaintEvent, Notification
 from actions.lifecycle import Actor, Lifecycle
 from actions.staff import Staff
 from actions.workflow import GRO, LME, Refused
-from tests.conftest import postgres_schema_url
 from tests.test_complaints import a_draft
 
 CITIZENS = 50
 WORKED_ON = 20
-
-
-@pytest.fixture
-def database(postgres_schema):
-    db = Database(postgres_schema_url(postgres_schema))
-    with db.engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{postgres_schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{postgres_schema}"'))
-    yield db
-    db.dispose()
 
 
 def all_at_once(jobs):
@@ -49,6 +38,7 @@ def all_at_once(jobs):
     return errors
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_fifty_citizens_file_while_staff_race_over_the_same_complaints(database):
     catalogue = load_catalogue()
     complaints, lifecycle = Complaints(database, catalogue), Lifecycle(database, catalogue)
@@ -68,22 +58,11 @@ def test_fifty_citizens_file_while_staff_race_over_the_same_complaints(database)
                                 f"citizen-{i}:draft")
         return job
 
-    def officer_assigns(number, officer, employee):
+    def officer(number, action, name, **details):
         def job():
             try:
-                lifecycle.act(number, "ASSIGN", Actor(GRO, officer, "pb.jalandhar"), assignee=employee)
-                result = "assigned"
-            except Refused as refused:
-                result = f"refused:{refused.reason}"
-            with lock:
-                outcomes[result] += 1
-        return job
-
-    def officer_rejects(number):
-        def job():
-            try:
-                lifecycle.act(number, "REJECT", Actor(GRO, "gro.b", "pb.jalandhar"), comment="duplicate")
-                result = "rejected"
+                lifecycle.act(number, action, Actor(GRO, name, "pb.jalandhar"), **details)
+                result = action
             except Refused as refused:
                 result = f"refused:{refused.reason}"
             with lock:
@@ -93,12 +72,13 @@ def test_fifty_citizens_file_while_staff_race_over_the_same_complaints(database)
     jobs = [citizen_files(i) for i in range(CITIZENS)]
     for number in earlier:
         # Two officers assign the same complaint to different employees, and a third tries to reject it.
-        jobs += [officer_assigns(number, "gro.a", "lme.a"), officer_assigns(number, "gro.b", "lme.b"),
-                 officer_rejects(number)]
+        jobs += [officer(number, "ASSIGN", "gro.a", assignee="lme.a"),
+                 officer(number, "ASSIGN", "gro.b", assignee="lme.b"),
+                 officer(number, "REJECT", "gro.b", comment="duplicate")]
     assert all_at_once(jobs) == []
 
     # Exactly one of the three racing officers won each complaint; the others were refused for its status.
-    won = outcomes["assigned"] + outcomes["rejected"]
+    won = outcomes["ASSIGN"] + outcomes["REJECT"]
     assert won == WORKED_ON and outcomes["refused:status"] == 2 * WORKED_ON
 
     with database.session() as session:

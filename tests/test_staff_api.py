@@ -12,14 +12,14 @@ from typing import Iterator, Optional
 
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from actions.catalogue import load_catalogue
 from actions.complaints import ComplaintView, Complaints, Draft
 from actions.db import Complaint, Database, Notification, StaffToken
 from actions.lifecycle import Actor, Lifecycle
 from actions.staff import Staff
-from tests.conftest import DOWN_DATABASE_URL, POSTGRES_URL, postgres_schema_url
+from tests.conftest import DOWN_DATABASE_URL, a_postgres_schema, postgres_schema_url
 from tests.openapi_validation import OpenApi
 from tests.servers import StaffApiServer
 
@@ -85,15 +85,9 @@ class Seed:
 
 @pytest.fixture(scope="module")
 def schema() -> Iterator[str]:
-    """A PostgreSQL schema for this module's server, dropped afterwards."""
-    name = f"seva_staff_api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    yield name
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    admin.dispose()
+    """A PostgreSQL schema for this module's server."""
+    with a_postgres_schema("seva_staff_api") as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
