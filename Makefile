@@ -25,7 +25,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 TRAINING_INPUTS := config.yml domain.yml actions/catalogue.py actions/matching.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate test e2e evaluate bench-whatsapp services clean
+.PHONY: help venv train shell serve actions migrate validate test e2e evaluate bench-whatsapp bench-lifecycle services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
@@ -36,6 +36,7 @@ help:
 	@echo "make validate  check the training data and domain"
 	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
+	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
 
 venv: $(VENV)/.installed
 
@@ -103,6 +104,9 @@ evaluate: $(MODEL)
 
 bench-whatsapp: services $(MODEL)
 	$(BIN)/python -m scripts.bench_whatsapp
+
+bench-lifecycle: services $(MODEL)
+	$(BIN)/python -m scripts.bench_lifecycle
 
 clean:
 	rm -rf models results var .pytest_cache
