@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from actions.db import Citizen, Complaint, ComplaintEvent, Database, Notification, aware, utcnow
 
@@ -43,10 +44,18 @@ class Outbox:
     def claim(self, limit: int = 20, now: Optional[datetime] = None) -> List[Update]:
         """Notifications due now, each now leased to the caller for LEASE."""
         now = now or utcnow()
+        earlier = aliased(Notification)
+        # A complaint's updates are told in order: one waits while an earlier one is still to be sent.
+        waits = (
+            select(earlier.id)
+            .where(earlier.complaint_id == Notification.complaint_id, earlier.state == PENDING,
+                   earlier.id < Notification.id)
+            .exists()
+        )
         with self.db.session() as session:
             query = (
                 select(Notification)
-                .where(Notification.state == PENDING, Notification.next_attempt_at <= now)
+                .where(Notification.state == PENDING, Notification.next_attempt_at <= now, ~waits)
                 .order_by(Notification.id)
                 .limit(limit)
             )

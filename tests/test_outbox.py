@@ -61,6 +61,20 @@ def test_a_claimed_notification_is_leased_and_comes_back_if_its_worker_dies(data
     assert outbox.claim(now=NOW + timedelta(days=1)) == [] and states(database) == [(SENT, 2)]
 
 
+def test_a_complaints_updates_go_out_in_order(database, complaints, lifecycle):
+    number = file_and_assign(complaints, lifecycle)
+    lifecycle.act(number, "RESOLVE", Actor(LME, "lme.jalandhar", "pb.jalandhar"), now=NOW)
+    outbox = Outbox(database)
+    [assigned] = outbox.claim(now=NOW)
+    assert assigned.action == "ASSIGN"
+    outbox.failed(assigned.id, "Rasa unreachable", now=NOW)
+    # The resolution waits for the assignment, which is retried first.
+    assert outbox.claim(now=NOW + timedelta(seconds=1)) == []
+    assert [u.action for u in outbox.claim(now=NOW + backoff(1))] == ["ASSIGN"]
+    outbox.sent(assigned.id, "rasa")
+    assert [u.action for u in outbox.claim(now=NOW + backoff(1))] == ["RESOLVE"]
+
+
 def test_the_citizen_is_told_in_the_language_they_speak_now(database, complaints, lifecycle):
     file_and_assign(complaints, lifecycle, language="en")
     Citizens(database).remember_language("919812345678", "hi", chosen=True)
