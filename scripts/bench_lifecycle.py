@@ -12,13 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,10 +28,8 @@ from actions.staff import Staff  # noqa: E402
 from connectors.whatsapp_store import ChannelStore  # noqa: E402
 from notifier.delivery import RasaDelivery  # noqa: E402
 from notifier.worker import Worker  # noqa: E402
-from scripts.bench_whatsapp import percentile  # noqa: E402
-from tests.conftest import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url  # noqa: E402
-from tests.graph_api import StandInGraphApi  # noqa: E402
-from tests.servers import Servers, StaffApiServer  # noqa: E402
+from scripts.deployment import deployed, percentile  # noqa: E402
+from tests.servers import StaffApiServer  # noqa: E402
 
 DRAFT = Draft(service_code="StreetLightNotWorking", tenant_id="pb.jalandhar", description="streetlight is off",
               locality_code="JLC373", locality_name="Model Town")
@@ -76,64 +71,51 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100, help="list requests timed")
     args = parser.parse_args()
 
-    schema = f"seva_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    graph = StandInGraphApi().start()
-    logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
-    env = {
-        "DATABASE_URL": postgres_schema_url(schema), "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1], "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0", "WHATSAPP_API_BASE_URL": graph.url,
-        "MEDIA_DIR": str(logs / "media"), **WHATSAPP,
-    }
-    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
-    staff_api = StaffApiServer({"DATABASE_URL": env["DATABASE_URL"]}, logs / "staff_api.log")
-    database = Database(env["DATABASE_URL"])
-    try:
-        print("starting rasa run, the action server and the staff API ...", flush=True)
-        servers.start()
-        staff_api.start()
-        staff = Staff(database, load_catalogue())
-        staff.add("gro.bench", "Bench Officer", "GRO", "pb.jalandhar")
-        staff.add("lme.bench", "Bench Employee", "LME", "pb.jalandhar")
-        gro = {"Authorization": f"Bearer {staff.issue_token('gro.bench')}"}
-
-        one, two = seed(database, args.complaints, "1"), seed(database, args.complaints, "2")
-        listing = [timed("GET", f"{staff_api.url}/complaints", params={"page_size": 20}, headers=gro)
-                   for _ in range(args.requests)]
-        print(f"staff API, list 20 of {2 * args.complaints} complaints: p50 {percentile(listing, 50) * 1000:.1f} ms, "
-              f"p95 {percentile(listing, 95) * 1000:.1f} ms ({args.requests} requests)")
-        assigning = [timed("POST", f"{staff_api.url}/complaints/{n}/actions", headers=gro,
-                           json={"action": "ASSIGN", "assignee": "lme.bench", "comment": "today"}) for n in one]
-        print(f"staff API, assign: p50 {percentile(assigning, 50) * 1000:.1f} ms, "
-              f"p95 {percentile(assigning, 95) * 1000:.1f} ms ({len(assigning)} requests)")
-
-        def worker():
-            return Worker(Outbox(database), RasaDelivery(servers.url), None, ChannelStore(database).last_message_at,
-                          batch=10)
-
-        alone = asyncio.run(drain([worker()]))
-        print(f"notifications through Rasa to WhatsApp, 1 worker: {args.complaints / alone:.1f}/s "
-              f"({args.complaints} in {alone:.1f} s)")
-        for number in two:
-            requests.post(f"{staff_api.url}/complaints/{number}/actions", headers=gro, timeout=30,
-                          json={"action": "ASSIGN", "assignee": "lme.bench"}).raise_for_status()
-        together = asyncio.run(drain([worker(), worker()]))
-        print(f"notifications through Rasa to WhatsApp, 2 workers: {args.complaints / together:.1f}/s "
-              f"({args.complaints} in {together:.1f} s; {alone / together:.2f}x one worker)")
-        sent = sum(1 for m in graph.sent if m.get("to", "").startswith(("911", "912")))
-        print(f"messages at the Graph API: {sent} for {2 * args.complaints} notifications; outbox: "
-              f"{Outbox(database).counts()}")
-    finally:
-        staff_api.stop()
-        servers.stop()
-        graph.stop()
-        database.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with deployed() as deployment:
+        servers, graph = deployment.servers, deployment.graph
+        staff_api = StaffApiServer({"DATABASE_URL": deployment.database_url}, deployment.logs / "staff_api.log")
+        database = Database(deployment.database_url)
+        try:
+            staff_api.start()
+            measure(args, servers, graph, staff_api, database)
+        finally:
+            staff_api.stop()
+            database.dispose()
     return 0
+
+
+def measure(args, servers, graph, staff_api, database) -> None:
+    staff = Staff(database, load_catalogue())
+    staff.add("gro.bench", "Bench Officer", "GRO", "pb.jalandhar")
+    staff.add("lme.bench", "Bench Employee", "LME", "pb.jalandhar")
+    gro = {"Authorization": f"Bearer {staff.issue_token('gro.bench')}"}
+
+    one, two = seed(database, args.complaints, "1"), seed(database, args.complaints, "2")
+    listing = [timed("GET", f"{staff_api.url}/complaints", params={"page_size": 20}, headers=gro)
+               for _ in range(args.requests)]
+    print(f"staff API, list 20 of {2 * args.complaints} complaints: p50 {percentile(listing, 50) * 1000:.1f} ms, "
+          f"p95 {percentile(listing, 95) * 1000:.1f} ms ({args.requests} requests)")
+    assigning = [timed("POST", f"{staff_api.url}/complaints/{n}/actions", headers=gro,
+                       json={"action": "ASSIGN", "assignee": "lme.bench", "comment": "today"}) for n in one]
+    print(f"staff API, assign: p50 {percentile(assigning, 50) * 1000:.1f} ms, "
+          f"p95 {percentile(assigning, 95) * 1000:.1f} ms ({len(assigning)} requests)")
+
+    def worker():
+        return Worker(Outbox(database), RasaDelivery(servers.url), None, ChannelStore(database).last_message_at,
+                      batch=10)
+
+    alone = asyncio.run(drain([worker()]))
+    print(f"notifications through Rasa to WhatsApp, 1 worker: {args.complaints / alone:.1f}/s "
+          f"({args.complaints} in {alone:.1f} s)")
+    for number in two:
+        requests.post(f"{staff_api.url}/complaints/{number}/actions", headers=gro, timeout=30,
+                      json={"action": "ASSIGN", "assignee": "lme.bench"}).raise_for_status()
+    together = asyncio.run(drain([worker(), worker()]))
+    print(f"notifications through Rasa to WhatsApp, 2 workers: {args.complaints / together:.1f}/s "
+          f"({args.complaints} in {together:.1f} s; {alone / together:.2f}x one worker)")
+    sent = sum(1 for m in graph.sent if m.get("to", "").startswith(("911", "912")))
+    print(f"messages at the Graph API: {sent} for {2 * args.complaints} notifications; outbox: "
+          f"{Outbox(database).counts()}")
 
 
 if __name__ == "__main__":

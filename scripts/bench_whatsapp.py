@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.deployment import deployed, percentile  # noqa: E402
 from tests import whatsapp_payloads as wa  # noqa: E402
-from tests.conftest import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url  # noqa: E402
-from tests.graph_api import StandInGraphApi  # noqa: E402
-from tests.servers import Servers  # noqa: E402
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+from tests.conftest import WHATSAPP  # noqa: E402
 
 
 def post(url, body):
@@ -47,22 +38,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    schema = f"seva_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    graph = StandInGraphApi().start()
-    logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
-    env = {
-        "DATABASE_URL": postgres_schema_url(schema), "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1], "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0", "WHATSAPP_API_BASE_URL": graph.url,
-        "MEDIA_DIR": str(logs / "media"), **WHATSAPP,
-    }
-    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
-    try:
-        print("starting rasa run and the action server ...", flush=True)
-        servers.start()
+    with deployed() as deployment:
+        servers, graph = deployment.servers, deployment.graph
         url = f"{servers.url}/webhooks/whatsapp/webhook"
         # Warm up: the first messages load what is loaded lazily.
         for i in range(3):
@@ -104,11 +81,6 @@ def main() -> int:
         print(f"webhook to reply with {args.senders} concurrent senders: p50 {percentile(latencies, 50):.2f} s, "
               f"p95 {percentile(latencies, 95):.2f} s, {len(latencies) / elapsed:.1f} messages/s "
               f"({len(latencies)} messages)")
-    finally:
-        servers.stop()
-        graph.stop()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     return 0
 
 

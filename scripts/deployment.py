@@ -1,0 +1,54 @@
+"""Seva as deployed, for the benchmarks: `rasa run` and the action server on a PostgreSQL schema of their own,
+conversations in PostgreSQL, locks in Redis, and a local stand-in for the Graph API."""
+from __future__ import annotations
+
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+from sqlalchemy import create_engine, text
+
+from tests.conftest import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url
+from tests.graph_api import StandInGraphApi
+from tests.servers import ROOT, Servers
+
+
+class Deployment(NamedTuple):
+    servers: Servers
+    graph: StandInGraphApi
+    database_url: str
+    logs: Path
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+@contextmanager
+def deployed() -> Iterator[Deployment]:
+    schema = f"seva_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    graph = StandInGraphApi().start()
+    logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
+    env = {
+        "DATABASE_URL": postgres_schema_url(schema), "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1], "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0", "WHATSAPP_API_BASE_URL": graph.url,
+        "MEDIA_DIR": str(logs / "media"), **WHATSAPP,
+    }
+    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
+    try:
+        print("starting rasa run and the action server ...", flush=True)
+        servers.start()
+        yield Deployment(servers, graph, env["DATABASE_URL"], logs)
+    finally:
+        servers.stop()
+        graph.stop()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
