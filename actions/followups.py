@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import conversation as conv
 from actions.catalogue import load_catalogue
 from actions.complaints import ComplaintView, Complaints, canonical_number
-from actions.conversation import FOLLOWUP_SLOTS, SKIPPED
+from actions.conversation import PHOTO_TEXT, SKIPPED
 from actions.db import default_database, utcnow
 from actions.lifecycle import Actor, Lifecycle, NotFound, Photo
 from actions.replies import local_date
@@ -55,7 +55,6 @@ MAX_TEXT = 2000
 # Five digits are a year or a number; a rating is a lone 1-5 or a row of stars.
 _RATING = re.compile(r"(?<!\d)([1-5])(?!\d)")
 _STARS = re.compile(r"[⭐★]")
-PHOTO_TEXT = "📷"
 # Past complaints offered to choose from: the latest few, which is what anyone follows up on.
 CHOICES = 10
 
@@ -93,7 +92,7 @@ class ActionStartFollowup(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         kind = INTENTS.get(conv.intent(tracker))
-        events = [SlotSet(slot, None) for slot in FOLLOWUP_SLOTS]
+        events = conv.clear_followup()
         if kind is None:
             return events
         number = conv.entity(tracker, "complaint_id") or canonical_number(conv.text(tracker))
@@ -213,7 +212,7 @@ class ValidateFollowupForm(FormValidationAction):
         image = conv.metadata(tracker).get("image") or {}
         text = " ".join(str(value or "").split())
         if image.get("uri"):
-            return {"addition": text if text and text != PHOTO_TEXT else PHOTO_TEXT, "addition_photo": image["uri"]}
+            return {"addition": text or PHOTO_TEXT, "addition_photo": image["uri"]}
         if len(text) < MIN_REASON:
             dispatcher.utter_message(response="utter_addition_too_short")
             return {"addition": None}

@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.citizens import Citizens
+from actions.conversation import PHOTO_TEXT
 from actions.db import PROJECT_DIR, Database
 from connectors.whatsapp_api import DEFAULT_BASE_URL, GraphApi, MediaRejected
 from connectors.whatsapp_format import (
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 # What Rasa reads when a citizen sends something Seva cannot read (audio, stickers, ...): an intent.
 UNSUPPORTED = "/unsupported_message"
-PHOTO_TEXT = "📷"
 LOCATION_TEXT = "📍"
 TEMPLATE_LANGUAGES = {"en": "en", "hi": "hi", "pa": "pa"}
 
