@@ -41,9 +41,24 @@ class Servers:
     def start(self, timeout: float = 300) -> "Servers":
         self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(self.action_port)])
+        self._spawn_rasa()
+        return self._wait(timeout)
+
+    def restart_rasa(self, while_down=lambda: None, timeout: float = 300) -> "Servers":
+        """Stops `rasa run`, calls `while_down`, and starts it again (conversations stay in the tracker store)."""
+        rasa = self.processes.pop()
+        rasa.terminate()
+        rasa.wait(timeout=60)
+        while_down()
+        self._spawn_rasa()
+        return self._wait(timeout)
+
+    def _spawn_rasa(self) -> None:
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
                              str(self.endpoints), "--credentials", str(self.credentials),
                              "--enable-api", "--port", str(self.rasa_port)])
+
+    def _wait(self, timeout: float) -> "Servers":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in self.processes:
@@ -55,7 +70,7 @@ class Servers:
         raise RuntimeError(f"servers not ready after {timeout} s; see {self.log_dir}")
 
     def _spawn(self, name: str, command: List[str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("w")
+        log = (self.log_dir / f"{name}.log").open("a")
         self.processes.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
 
     def _ready(self) -> bool:

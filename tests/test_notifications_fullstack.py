@@ -2,6 +2,7 @@
 citizen through Rasa's trigger_intent and the WhatsApp channel (the stand-in Graph API records what they get),
 and the citizen answers in chat. Outages of Rasa and of WhatsApp delay a notification; none is lost or sent
 twice."""
+import asyncio
 import re
 import uuid
 from datetime import datetime, timezone
@@ -28,7 +29,6 @@ from tests.test_complaints import a_draft
 from tests.test_whatsapp_channel import choices, say, shown
 
 pytestmark = pytest.mark.fullstack
-RASA_DOWN = "http://127.0.0.1:1"
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,10 @@ def tokens(database):
             "lme_name": f"lme.{suffix}", "gro_name": f"gro.{suffix}"}
 
 
-def worker(servers, database, graph_api, rasa_url=None):
+def worker(servers, database, graph_api):
     api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url,
                    backoff_seconds=0.01)
-    return Worker(Outbox(database), RasaDelivery(rasa_url or servers.url),
+    return Worker(Outbox(database), RasaDelivery(servers.url),
                   TemplateDelivery(api, "seva_complaint_update", load_catalogue()),
                   ChannelStore(database).last_message_at)
 
@@ -152,18 +152,22 @@ async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(server
     assert number in shown([told])
 
 
-async def test_while_rasa_is_down_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
+def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
     citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
     before = len(graph_api.sent_to(citizen))
     Lifecycle(database, load_catalogue()).act(number, "REJECT", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
                                               comment="private property, not the municipality's")
-    await deliver_all(worker(servers, database, graph_api, rasa_url=RASA_DOWN))
+    w = worker(servers, database, graph_api)
+    servers.restart_rasa(while_down=lambda: asyncio.run(deliver_all(w)))
     assert notifications_of(database, number) == [("pending", 1, None)]
 
     retry_now(database)
-    await deliver_all(worker(servers, database, graph_api))
+    asyncio.run(deliver_all(w))
     [told] = graph_api.wait_for(citizen, before + 1)[before:]
-    assert "private property" in shown([told]) and notifications_of(database, number) == [("sent", 2, "rasa")]
+    assert number in shown([told]) and "private property" in shown([told])
+    assert notifications_of(database, number) == [("sent", 2, "rasa")]
+    # The conversation carried on across the restart: the citizen is still answered in it.
+    assert say(servers, graph_api, wa.text(citizen, "my complaints"), expect=1)
 
 
 async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_again(
