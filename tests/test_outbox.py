@@ -1,5 +1,6 @@
 """The notification outbox on both databases, and the worker's handling of a Rasa that is down and of
 citizens outside WhatsApp's 24-hour window (a template, at the stand-in Graph API)."""
+import asyncio
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from actions.catalogue import load_catalogue
 from actions.citizens import Citizens
-from actions.db import Notification, SeenMessage
+from actions.db import Database, Notification, SeenMessage
 from actions.lifecycle import Actor, Lifecycle
 from actions.outbox import FAILED, LEASE, MAX_ATTEMPTS, PENDING, SENT, Outbox, backoff
 from actions.staff import Staff
@@ -18,7 +19,7 @@ from connectors.whatsapp_api import GraphApi
 from connectors.whatsapp_store import ChannelStore
 from notifier.delivery import RasaDelivery, TemplateDelivery
 from notifier.worker import Worker
-from tests.conftest import WHATSAPP
+from tests.conftest import DOWN_DATABASE_URL, WHATSAPP
 from tests.test_complaints import a_draft
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
@@ -162,3 +163,15 @@ async def test_a_template_whatsapp_refuses_is_tried_again_later(database, compla
                     load_catalogue()), ChannelStore(database).last_message_at)
     await worker.run_once()
     assert graph_api.sent_to(citizen) == [] and states(database) == [(PENDING, 1)]
+
+
+async def test_the_worker_outlives_a_database_that_is_down():
+    down = Database(DOWN_DATABASE_URL)
+    worker = Worker(Outbox(down), RasaDelivery(RASA_DOWN), None, ChannelStore(down).last_message_at)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, interval=0.1))
+    await asyncio.sleep(1)
+    assert not running.done()
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)
+    down.dispose()
