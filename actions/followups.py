@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
 from actions.catalogue import load_catalogue
-from actions.complaints import ComplaintView, Complaints, canonical_number
+from actions.actions import complaints
+from actions.complaints import ComplaintView, canonical_number
 from actions.conversation import PHOTO_TEXT, SKIPPED
 from actions.db import default_database, utcnow
 from actions.lifecycle import Actor, Lifecycle, NotFound, Photo
@@ -62,11 +63,6 @@ CHOICES = 10
 @lru_cache(maxsize=1)
 def lifecycle() -> Lifecycle:
     return Lifecycle(default_database(), load_catalogue())
-
-
-@lru_cache(maxsize=1)
-def complaints() -> Complaints:
-    return Complaints(default_database(), load_catalogue())
 
 
 def eligible(kind: str, view: ComplaintView, now: datetime) -> bool:
@@ -259,9 +255,8 @@ class ActionSubmitFollowup(Action):
         number = tracker.get_slot("target_complaint")
         if kind not in FOLLOWUPS or not number:
             return done
-        comment = {REOPEN: tracker.get_slot("reason"), ADD: tracker.get_slot("addition")}.get(kind)
-        if kind == RATE:
-            comment = tracker.get_slot("feedback")
+        # The last question of each follow-up is the citizen's own words: reason, feedback or addition.
+        comment = tracker.get_slot(FOLLOWUPS[kind].questions[-1])
         if comment in (SKIPPED, PHOTO_TEXT):
             comment = None
         photo = tracker.get_slot("addition_photo") if kind == ADD else None
