@@ -22,7 +22,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 # What the model is trained from: data, configuration, our components and the catalogue they learn from.
-TRAINING_INPUTS := config.yml domain.yml actions/catalogue.py actions/matching.py \
+TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva/languages.py seva/numbering.py \
+	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
 .PHONY: help venv train shell serve actions migrate validate test e2e evaluate bench-whatsapp bench-lifecycle services clean
@@ -80,7 +81,7 @@ serve: $(MODEL) migrate
 		--port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"}
 
 migrate: venv
-	$(BIN)/python -m actions.db
+	$(BIN)/python -m staff.cli migrate
 
 validate: venv
 	$(BIN)/python -m scripts.validate

@@ -1,1 +1,2 @@
-"""Seva's action server: the complaint domain (catalogue, matching, storage) and the Rasa actions over it."""
+"""Seva's custom actions and forms for Rasa's action server: they read the conversation, call the domain (`seva`)
+and choose a response."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,19 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
 from actions import replies
-from actions.catalogue import load_catalogue
-from actions.complaints import PAGE_SIZE, Complaints, Draft, canonical_number
 from actions.conversation import SKIPPED
-from actions.db import default_database
+from actions.services import UsesServices
+from seva.bootstrap import Services
+from seva.complaints import PAGE_SIZE, Draft
+from seva.numbering import canonical_number
 
 logger = logging.getLogger(__name__)
 # A first message this long that names the problem is its description too, so it is not asked again.
 DESCRIPTIVE_WORDS = 4
-
-
-@lru_cache(maxsize=1)
-def complaints() -> Complaints:
-    return Complaints(default_database(), load_catalogue())
 
 
 class ActionStartComplaint(Action):
@@ -44,7 +39,7 @@ class ActionStartComplaint(Action):
         return events
 
 
-class ActionSubmitComplaint(Action):
+class ActionSubmitComplaint(UsesServices, Action):
     def name(self) -> Text:
         return "action_submit_complaint"
 
@@ -52,7 +47,7 @@ class ActionSubmitComplaint(Action):
         language = conv.language(tracker)
         draft = _draft(tracker)
         try:
-            view, _ = complaints().file(
+            view, _ = self.services.complaints.file(
                 sender_id=tracker.sender_id,
                 channel=tracker.get_latest_input_channel() or "unknown",
                 language=language,
@@ -90,30 +85,30 @@ class ActionResetToMenu(Action):
         return [ActiveLoop(None), SlotSet("complaints_page", None)] + conv.clear_form() + conv.clear_followup()
 
 
-class ActionTrackComplaint(Action):
+class ActionTrackComplaint(UsesServices, Action):
     def name(self) -> Text:
         return "action_track_complaint"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         number = conv.entity(tracker, "complaint_id") or canonical_number(conv.text(tracker))
         if number:
-            return _show_one(dispatcher, tracker, number)
-        return _show_page(dispatcher, tracker, 0)
+            return _show_one(self.services, dispatcher, tracker, number)
+        return _show_page(self.services, dispatcher, tracker, 0)
 
 
-class ActionMoreComplaints(Action):
+class ActionMoreComplaints(UsesServices, Action):
     def name(self) -> Text:
         return "action_more_complaints"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         page = tracker.get_slot("complaints_page")
-        return _show_page(dispatcher, tracker, 0 if page is None else int(page) + 1)
+        return _show_page(self.services, dispatcher, tracker, 0 if page is None else int(page) + 1)
 
 
-def _show_one(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[Dict]:
+def _show_one(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[Dict]:
     language = conv.language(tracker)
     try:
-        view = complaints().find(tracker.sender_id, number)
+        view = services.complaints.find(tracker.sender_id, number)
     except SQLAlchemyError:
         logger.exception("Could not look up %s", number)
         dispatcher.utter_message(response="utter_service_down")
@@ -125,10 +120,10 @@ def _show_one(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -
     return []
 
 
-def _show_page(dispatcher: CollectingDispatcher, tracker: Tracker, page_number: int) -> List[Dict]:
+def _show_page(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, page_number: int) -> List[Dict]:
     language = conv.language(tracker)
     try:
-        page = complaints().list_for(tracker.sender_id, page_number)
+        page = services.complaints.list_for(tracker.sender_id, page_number)
     except SQLAlchemyError:
         logger.exception("Could not list the complaints of %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_service_down")

@@ -6,12 +6,10 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.catalogue import DEFAULT_LANGUAGE, LANGUAGES
+from seva.catalogue import DEFAULT_LANGUAGE, LANGUAGES
 
 # The value of an optional answer (photo, location) the citizen chose not to give.
 SKIPPED = "skipped"
-# The text of a message that is only a photo (the channels send this when there is no caption).
-PHOTO_TEXT = "📷"
 
 # The slots of one complaint being filed; cleared together when it is filed, cancelled or abandoned.
 FORM_SLOTS = (

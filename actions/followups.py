@@ -6,7 +6,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,14 +15,17 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
-from actions.catalogue import load_catalogue
-from actions.actions import complaints
-from actions.complaints import ComplaintView, canonical_number
-from actions.conversation import PHOTO_TEXT, SKIPPED
-from actions.db import default_database, utcnow
-from actions.lifecycle import Actor, Lifecycle, NotFound, Photo
+from actions.conversation import SKIPPED
 from actions.replies import local_date
-from actions.workflow import OPEN_STATUSES, REJECTED, REOPEN_WINDOW, RESOLVED, Refused
+from actions.services import UsesServices
+from seva.bootstrap import Services
+from seva.catalogue import load_catalogue
+from seva.complaints import ComplaintView
+from seva.lifecycle import NotFound, Photo
+from seva.numbering import canonical_number
+from seva.storage import utcnow
+from seva.text import PHOTO_TEXT
+from seva.workflow import COMMENT, DECIDED_STATUSES, OPEN_STATUSES, RATE as RATING, REOPEN_WINDOW, Actor, Refused, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +47,9 @@ class Followup:
 FOLLOWUPS = {
     REOPEN: Followup("REOPEN", ("reason",), "utter_ask_target_complaint_reopen", "utter_nothing_to_reopen",
                      "utter_cannot_reopen", "utter_reopen_done"),
-    RATE: Followup("RATE", ("rating", "feedback"), "utter_ask_target_complaint_rate", "utter_nothing_to_rate",
+    RATE: Followup(RATING, ("rating", "feedback"), "utter_ask_target_complaint_rate", "utter_nothing_to_rate",
                    "utter_cannot_rate", "utter_rate_done"),
-    ADD: Followup("COMMENT", ("addition",), "utter_ask_target_complaint_add", "utter_nothing_to_add",
+    ADD: Followup(COMMENT, ("addition",), "utter_ask_target_complaint_add", "utter_nothing_to_add",
                   "utter_cannot_add", "utter_add_done"),
 }
 INTENTS = {"reopen_complaint": REOPEN, "rate_complaint": RATE, "add_to_complaint": ADD}
@@ -60,27 +62,19 @@ _STARS = re.compile(r"[⭐★]")
 CHOICES = 10
 
 
-@lru_cache(maxsize=1)
-def lifecycle() -> Lifecycle:
-    return Lifecycle(default_database(), load_catalogue())
+def refused(kind: str, view: ComplaintView, now: datetime) -> Optional[Refused]:
+    """Why the workflow will not let the citizen follow up on this complaint in this way, or None."""
+    return refusal(FOLLOWUPS[kind].action, Actor.citizen(view.citizen), view, now)
 
 
-def eligible(kind: str, view: ComplaintView, now: datetime) -> bool:
-    if kind == ADD:
-        return view.status in OPEN_STATUSES
-    if view.status not in (RESOLVED, REJECTED):
-        return False
-    return kind == RATE or now - view.status_changed_at <= REOPEN_WINDOW
-
-
-def refusal(kind: str, view: ComplaintView) -> str:
+def refusal_response(kind: str, reason: Optional[Refused]) -> str:
     """The response that says why this complaint cannot take this follow-up."""
-    if kind == REOPEN and view.status in (RESOLVED, REJECTED):
+    if reason is not None and reason.reason == "reopen_window":
         return "utter_reopen_too_late"
     return FOLLOWUPS[kind].cannot
 
 
-class ActionStartFollowup(Action):
+class ActionStartFollowup(UsesServices, Action):
     """Reads what the citizen wants and which complaint; settles it at once when there is nothing to ask."""
 
     def name(self) -> Text:
@@ -93,7 +87,7 @@ class ActionStartFollowup(Action):
             return events
         number = conv.entity(tracker, "complaint_id") or canonical_number(conv.text(tracker))
         try:
-            target = _choose(dispatcher, tracker, kind, number)
+            target = _choose(self.services, dispatcher, tracker, kind, number)
         except SQLAlchemyError:
             logger.exception("Could not read the complaints of %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_service_down")
@@ -109,29 +103,31 @@ class ActionStartFollowup(Action):
         return events
 
 
-def _choose(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: Optional[str]):
+def _choose(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, kind: str,
+            number: Optional[str]):
     """The complaint named or the only candidate; None to ask; False when there is nothing to follow up."""
     now = utcnow()
     if number:
-        view = complaints().find(tracker.sender_id, number)
+        view = services.complaints.find(tracker.sender_id, number)
         if view is None:
             dispatcher.utter_message(response="utter_complaint_not_found", number=number)
             return False
-        if not eligible(kind, view, now):
-            dispatcher.utter_message(response=refusal(kind, view), **_about(view, tracker))
+        reason = refused(kind, view, now)
+        if reason is not None:
+            dispatcher.utter_message(response=refusal_response(kind, reason), **_about(view, tracker))
             return False
         return view.number
-    candidates = _candidates(tracker, kind, now)
+    candidates = _candidates(services, tracker, kind, now)
     if not candidates:
         dispatcher.utter_message(response=FOLLOWUPS[kind].nothing, days=REOPEN_WINDOW.days)
         return False
     return candidates[0].number if len(candidates) == 1 else None
 
 
-def _candidates(tracker: Tracker, kind: str, now: datetime) -> List[ComplaintView]:
-    statuses = OPEN_STATUSES if kind == ADD else (RESOLVED, REJECTED)
-    views = complaints().latest(tracker.sender_id, statuses, limit=CHOICES)
-    return [view for view in views if eligible(kind, view, now)]
+def _candidates(services: Services, tracker: Tracker, kind: str, now: datetime) -> List[ComplaintView]:
+    statuses = OPEN_STATUSES if kind == ADD else DECIDED_STATUSES
+    views = services.complaints.latest(tracker.sender_id, statuses, limit=CHOICES)
+    return [view for view in views if refused(kind, view, now) is None]
 
 
 def _about(view: ComplaintView, tracker: Tracker) -> Dict[str, Any]:
@@ -153,7 +149,7 @@ def _rating(text: str) -> Optional[int]:
     return int(found[0]) if len(found) == 1 else None
 
 
-class ValidateFollowupForm(FormValidationAction):
+class ValidateFollowupForm(UsesServices, FormValidationAction):
     def name(self) -> Text:
         return "validate_followup_form"
 
@@ -172,12 +168,12 @@ class ValidateFollowupForm(FormValidationAction):
         try:
             if number is None:
                 # A number from the list just shown, or the end of a complaint number.
-                candidates = _candidates(tracker, kind, utcnow())
+                candidates = _candidates(self.services, tracker, kind, utcnow())
                 number = _pick(typed, [c.number for c in candidates])
             if number is None:
                 dispatcher.utter_message(response="utter_which_complaint_not_understood")
                 return {"target_complaint": None}
-            target = _choose(dispatcher, tracker, kind, number)
+            target = _choose(self.services, dispatcher, tracker, kind, number)
         except SQLAlchemyError:
             logger.exception("Could not read the complaints of %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_service_down")
@@ -224,7 +220,7 @@ def _pick(typed: str, numbers: List[str]) -> Optional[str]:
     return ends[0] if len(ends) == 1 else None
 
 
-class ActionAskTargetComplaint(Action):
+class ActionAskTargetComplaint(UsesServices, Action):
     """Which complaint: the candidates as buttons, the most recent first."""
 
     def name(self) -> Text:
@@ -233,7 +229,7 @@ class ActionAskTargetComplaint(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         kind = tracker.get_slot("followup")
         try:
-            candidates = _candidates(tracker, kind, utcnow())
+            candidates = _candidates(self.services, tracker, kind, utcnow())
         except SQLAlchemyError:
             logger.exception("Could not read the complaints of %s", tracker.sender_id)
             candidates = []
@@ -245,7 +241,7 @@ class ActionAskTargetComplaint(Action):
         return []
 
 
-class ActionSubmitFollowup(Action):
+class ActionSubmitFollowup(UsesServices, Action):
     def name(self) -> Text:
         return "action_submit_followup"
 
@@ -261,7 +257,7 @@ class ActionSubmitFollowup(Action):
             comment = None
         photo = tracker.get_slot("addition_photo") if kind == ADD else None
         try:
-            view = lifecycle().act(
+            view = self.services.lifecycle.act(
                 number,
                 FOLLOWUPS[kind].action,
                 Actor.citizen(tracker.sender_id),
@@ -272,10 +268,10 @@ class ActionSubmitFollowup(Action):
         except NotFound:
             dispatcher.utter_message(response="utter_complaint_not_found", number=number)
             return done
-        except Refused as refused:
-            logger.info("Follow-up %s on %s refused: %s", kind, number, refused.message)
-            current = complaints().find(tracker.sender_id, number)
-            dispatcher.utter_message(response=refusal(kind, current), **_about(current, tracker))
+        except Refused as reason:
+            logger.info("Follow-up %s on %s refused: %s", kind, number, reason.message)
+            current = self.services.complaints.find(tracker.sender_id, number)
+            dispatcher.utter_message(response=refusal_response(kind, reason), **_about(current, tracker))
             return done
         except SQLAlchemyError:
             logger.exception("Could not record the %s of %s", kind, number)

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation as conv
-from actions.catalogue import load_catalogue
+from seva.catalogue import load_catalogue
 from actions.conversation import SKIPPED
-from actions.matching import SURE, decide, load_gazetteer, normalise
+from seva.matching import SURE, decide, load_gazetteer, normalise
 from actions.replies import summary
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -12,9 +11,9 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
-from actions.catalogue import LANGUAGES, load_catalogue
-from actions.citizens import Citizens, LanguagePreference
-from actions.db import default_database
+from actions.services import UsesServices
+from seva.catalogue import LANGUAGES, load_catalogue
+from seva.citizens import Citizens, LanguagePreference
 
 logger = logging.getLogger(__name__)
 # Latin letters are a guess: only a confident guess on a real sentence changes the language.
@@ -22,12 +21,7 @@ LATIN_CONFIDENCE = 0.8
 LATIN_MIN_WORDS = 3
 
 
-@lru_cache(maxsize=1)
-def citizens() -> Citizens:
-    return Citizens(default_database())
-
-
-class ActionUpdateLanguage(Action):
+class ActionUpdateLanguage(UsesServices, Action):
     """Runs after every message: Rasa calls `action_validate_slot_mappings` once the message's slots are set.
 
     (A custom slot-mapping action would do too, but Rasa drops the messages such an action sends.)
@@ -42,7 +36,7 @@ class ActionUpdateLanguage(Action):
         chosen = tracker.get_slot("language_chosen")
         if chosen is None:
             # The first message of this conversation: what do we know of this citizen?
-            known = _stored(tracker.sender_id)
+            known = _stored(self.services.citizens, tracker.sender_id)
             if known:
                 language, chosen = known.language, known.chosen
             events += [SlotSet("language", language), SlotSet("language_chosen", bool(chosen))]
@@ -51,7 +45,7 @@ class ActionUpdateLanguage(Action):
         if chosen or guessed not in LANGUAGES or guessed == language or not _trusted(guess, conv.text(tracker)):
             return events
         events.append(SlotSet("language", guessed))
-        _remember(tracker.sender_id, guessed, chosen=False)
+        _remember(self.services.citizens, tracker.sender_id, guessed, chosen=False)
         if guess.get("script") == "latin":
             # This message is rendered in the language the citizen had so far, which they can read.
             dispatcher.utter_message(
@@ -61,7 +55,7 @@ class ActionUpdateLanguage(Action):
         return events
 
 
-class ActionSetLanguage(Action):
+class ActionSetLanguage(UsesServices, Action):
     """The citizen picks a language: kept for them from now on, whatever script they write in."""
 
     def name(self) -> Text:
@@ -72,7 +66,7 @@ class ActionSetLanguage(Action):
         if chosen not in LANGUAGES:
             dispatcher.utter_message(response="utter_ask_language")
             return []
-        _remember(tracker.sender_id, chosen, chosen=True)
+        _remember(self.services.citizens, tracker.sender_id, chosen, chosen=True)
         return [SlotSet("language", chosen), SlotSet("language_chosen", True)]
 
 
@@ -82,17 +76,17 @@ def _trusted(guess: Dict, text: str) -> bool:
     return guess.get("confidence", 0) >= LATIN_CONFIDENCE and len(text.split()) >= LATIN_MIN_WORDS
 
 
-def _stored(sender_id: str) -> Optional[LanguagePreference]:
+def _stored(citizens: Citizens, sender_id: str) -> Optional[LanguagePreference]:
     try:
-        return citizens().language_of(sender_id)
+        return citizens.language_of(sender_id)
     except SQLAlchemyError:
         logger.exception("Could not read the language of %s; answering in the conversation's language", sender_id)
         return None
 
 
-def _remember(sender_id: str, language: str, chosen: bool) -> None:
+def _remember(citizens: Citizens, sender_id: str, language: str, chosen: bool) -> None:
     try:
-        citizens().remember_language(sender_id, language, chosen)
+        citizens.remember_language(sender_id, language, chosen)
     except SQLAlchemyError:
         # The conversation goes on in the new language; only its memory for next time is lost.
         logger.exception("Could not store the language of %s", sender_id)

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation as conv
-from actions.catalogue import load_catalogue
+from seva.catalogue import load_catalogue
 from actions.replies import NOT_GIVEN
-from actions.workflow import REOPEN_WINDOW
+from seva.workflow import REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)
 RESPONSES = {

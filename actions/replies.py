@@ -13,8 +13,9 @@ from rasa_sdk import Tracker
 
 from actions import conversation as conv
 from actions.conversation import SKIPPED
-from actions.catalogue import load_catalogue
-from actions.complaints import LOCAL_TZ, ComplaintView, Page
+from seva.catalogue import load_catalogue
+from seva.complaints import ComplaintView, Page
+from seva.numbering import LOCAL_TZ
 
 NOT_GIVEN = "—"
 

@@ -21,8 +21,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.catalogue import load_catalogue
-from actions.matching import load_gazetteer, normalise
+from seva.catalogue import load_catalogue
+from seva.matching import load_gazetteer, normalise
 from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)

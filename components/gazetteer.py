@@ -17,9 +17,9 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.complaints import NUMBER_PATTERN
-from actions.languages import language_names_in
-from actions.matching import Gazetteer, load_gazetteer
+from seva.numbering import NUMBER_PATTERN
+from seva.languages import language_names_in
+from seva.matching import Gazetteer, load_gazetteer
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

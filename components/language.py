@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.matching import normalise
+from seva.matching import normalise
 from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Optional, Text
 
 from sanic.request import Request
 
-from actions.matching import MAX_READ
+from seva.text import MAX_READ
 from rasa.core.channels.rest import RestInput
 
 

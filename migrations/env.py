@@ -1,8 +1,12 @@
-"""Runs Seva's migrations on the connection `actions.db.migrate` hands over, or on DATABASE_URL from the CLI."""
+"""Runs Seva's migrations on the connection `seva.storage.migrate` hands over, or on DATABASE_URL from Alembic's CLI."""
+
 from alembic import context
 from sqlalchemy import create_engine
 
-from actions.db import Base, database_url
+import connectors.whatsapp.store  # noqa: F401  (the channel's tables)
+import seva.models  # noqa: F401  (the domain's tables)
+from seva.settings import Settings
+from seva.storage import Base
 
 target_metadata = Base.metadata
 
@@ -23,7 +27,7 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    engine = create_engine(database_url(), future=True)
+    engine = create_engine(Settings.from_env().database_url, future=True)
     with engine.connect() as connection:
         run(connection)
     engine.dispose()

@@ -1,43 +1,34 @@
 """`python -m notifier`: the notification worker, run beside Rasa (`make serve` starts it).
 
-Settings from the environment: DATABASE_URL; RASA_URL (default http://localhost:5005) and RASA_AUTH_TOKEN;
-for templates outside WhatsApp's 24-hour window WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID,
-WHATSAPP_API_BASE_URL and WHATSAPP_UPDATE_TEMPLATE (default seva_complaint_update).
+Its settings are Seva's (`seva.settings`): the database; Rasa's HTTP API (RASA_URL, RASA_AUTH_TOKEN); and, for
+templates outside WhatsApp's 24-hour window, the WhatsApp access token, phone number id and update template.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import signal
 
-from actions.catalogue import load_catalogue
-from actions.db import default_database
-from actions.outbox import Outbox
-from connectors.whatsapp_api import DEFAULT_BASE_URL, GraphApi
-from connectors.whatsapp_store import ChannelStore
 from notifier.delivery import RasaDelivery, TemplateDelivery
 from notifier.worker import Worker
+from seva import bootstrap
+from seva.bootstrap import Services
+from whatsapp_cloud.api import GraphApi
 
 
-def build() -> Worker:
-    database = default_database()
+def build(services: Services) -> Worker:
+    settings = services.settings
     templates = None
-    if os.environ.get("WHATSAPP_ACCESS_TOKEN"):
-        api = GraphApi(
-            os.environ["WHATSAPP_ACCESS_TOKEN"],
-            os.environ.get("WHATSAPP_PHONE_NUMBER_ID", ""),
-            base_url=os.environ.get("WHATSAPP_API_BASE_URL") or DEFAULT_BASE_URL,
-            backoff_seconds=float(os.environ.get("WHATSAPP_SEND_BACKOFF_SECONDS", "1")),
-        )
-        template = os.environ.get("WHATSAPP_UPDATE_TEMPLATE") or "seva_complaint_update"
-        templates = TemplateDelivery(api, template, load_catalogue())
+    if settings.whatsapp.access_token:
+        api = GraphApi.from_settings(settings.whatsapp)
+        templates = TemplateDelivery(api, settings.whatsapp.update_template, services.catalogue)
     return Worker(
-        Outbox(database),
-        RasaDelivery(os.environ.get("RASA_URL") or "http://localhost:5005", os.environ.get("RASA_AUTH_TOKEN")),
+        services.outbox,
+        RasaDelivery(settings.rasa_url, settings.rasa_auth_token),
         templates,
-        ChannelStore(database).last_message_at,
+        services.citizens.last_whatsapp_at,
     )
 
 
@@ -46,7 +37,7 @@ async def main(interval: float) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await build().run(stop, interval)
+    await build(bootstrap.services()).run(stop, interval)
 
 
 if __name__ == "__main__":

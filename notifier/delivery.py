@@ -6,11 +6,10 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
-from actions.catalogue import Catalogue
-from actions.outbox import Update
-from connectors.whatsapp import TEMPLATE_LANGUAGES
-from connectors.whatsapp_api import GraphApi
-from connectors.whatsapp_format import template_body
+from seva.catalogue import Catalogue
+from seva.outbox import Update
+from whatsapp_cloud.api import GraphApi
+from whatsapp_cloud.messages import template_body, template_language
 
 # The intent Rasa is sent; its rule runs action_notify_update, which says what the entities carry.
 UPDATE_INTENT = "complaint_updated"
@@ -96,6 +95,6 @@ class TemplateDelivery:
             # WhatsApp refuses parameters with new lines or runs of spaces.
             " ".join((update.comment or NOT_GIVEN).split())[:1000],
         ]
-        body = template_body(update.recipient, self.template, TEMPLATE_LANGUAGES.get(language, "en"), parameters)
+        body = template_body(update.recipient, self.template, template_language(language), parameters)
         if await self.api.send(body) is None:
             raise DeliveryError("WhatsApp did not take the template")

@@ -8,8 +8,8 @@ from typing import Callable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import utcnow
-from actions.outbox import Outbox, Update
+from seva.storage import utcnow
+from seva.outbox import Outbox, Update
 from notifier.delivery import DeliveryError, RasaDelivery, TemplateDelivery
 
 logger = logging.getLogger(__name__)

@@ -20,15 +20,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.catalogue import load_catalogue  # noqa: E402
-from actions.complaints import Complaints, Draft  # noqa: E402
-from actions.db import Database, SeenMessage  # noqa: E402
-from actions.outbox import Outbox  # noqa: E402
-from actions.staff import Staff  # noqa: E402
-from connectors.whatsapp_store import ChannelStore  # noqa: E402
 from notifier.delivery import RasaDelivery  # noqa: E402
 from notifier.worker import Worker  # noqa: E402
 from scripts.deployment import deployed, percentile  # noqa: E402
+from seva.bootstrap import build  # noqa: E402
+from seva.complaints import Draft  # noqa: E402
+from seva.settings import Settings  # noqa: E402
 from tests.servers import StaffApiServer  # noqa: E402
 
 DRAFT = Draft(service_code="StreetLightNotWorking", tenant_id="pb.jalandhar", description="streetlight is off",
@@ -42,15 +39,12 @@ def timed(method, url, **kwargs):
     return time.perf_counter() - started
 
 
-def seed(database, count, prefix):
-    """`count` complaints of WhatsApp citizens who wrote a minute ago (so Rasa, not a template, tells them)."""
-    complaints = Complaints(database, load_catalogue())
+def seed(services, count, prefix):
+    """`count` complaints of WhatsApp citizens who wrote just now (so Rasa, not a template, tells them)."""
     numbers = []
-    with database.session() as session:
-        for i in range(count):
-            session.add(SeenMessage(message_id=f"wamid.{prefix}{i}", sender_id=f"91{prefix}{i:06d}"))
     for i in range(count):
-        view, _ = complaints.file(f"91{prefix}{i:06d}", "whatsapp", "en", DRAFT, f"{prefix}:{i}")
+        services.citizens.wrote_on_whatsapp(f"91{prefix}{i:06d}")
+        view, _ = services.complaints.file(f"91{prefix}{i:06d}", "whatsapp", "en", DRAFT, f"{prefix}:{i}")
         numbers.append(view.number)
     return numbers
 
@@ -74,23 +68,23 @@ def main() -> int:
     with deployed() as deployment:
         servers, graph = deployment.servers, deployment.graph
         staff_api = StaffApiServer({"DATABASE_URL": deployment.database_url}, deployment.logs / "staff_api.log")
-        database = Database(deployment.database_url)
+        services = build(Settings(database_url=deployment.database_url))
         try:
             staff_api.start()
-            measure(args, servers, graph, staff_api, database)
+            measure(args, servers, graph, staff_api, services)
         finally:
             staff_api.stop()
-            database.dispose()
+            services.close()
     return 0
 
 
-def measure(args, servers, graph, staff_api, database) -> None:
-    staff = Staff(database, load_catalogue())
+def measure(args, servers, graph, staff_api, services) -> None:
+    staff = services.staff
     staff.add("gro.bench", "Bench Officer", "GRO", "pb.jalandhar")
     staff.add("lme.bench", "Bench Employee", "LME", "pb.jalandhar")
     gro = {"Authorization": f"Bearer {staff.issue_token('gro.bench')}"}
 
-    one, two = seed(database, args.complaints, "1"), seed(database, args.complaints, "2")
+    one, two = seed(services, args.complaints, "1"), seed(services, args.complaints, "2")
     listing = [timed("GET", f"{staff_api.url}/complaints", params={"page_size": 20}, headers=gro)
                for _ in range(args.requests)]
     print(f"staff API, list 20 of {2 * args.complaints} complaints: p50 {percentile(listing, 50) * 1000:.1f} ms, "
@@ -101,8 +95,7 @@ def measure(args, servers, graph, staff_api, database) -> None:
           f"p95 {percentile(assigning, 95) * 1000:.1f} ms ({len(assigning)} requests)")
 
     def worker():
-        return Worker(Outbox(database), RasaDelivery(servers.url), None, ChannelStore(database).last_message_at,
-                      batch=10)
+        return Worker(services.outbox, RasaDelivery(servers.url), None, services.citizens.last_whatsapp_at, batch=10)
 
     alone = asyncio.run(drain([worker()]))
     print(f"notifications through Rasa to WhatsApp, 1 worker: {args.complaints / alone:.1f}/s "
@@ -115,7 +108,7 @@ def measure(args, servers, graph, staff_api, database) -> None:
           f"({args.complaints} in {together:.1f} s; {alone / together:.2f}x one worker)")
     sent = sum(1 for m in graph.sent if m.get("to", "").startswith(("911", "912")))
     print(f"messages at the Graph API: {sent} for {2 * args.complaints} notifications; outbox: "
-          f"{Outbox(database).counts()}")
+          f"{services.outbox.counts()}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def main() -> int:
     import spacy
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from actions.matching import normalise
+    from seva.matching import normalise
     from components.text_classifier import text_classifier
 
     nlp = spacy.blank("xx")

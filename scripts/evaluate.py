@@ -106,7 +106,7 @@ def score_cell(examples: List[dict], parses: List[dict]) -> Dict[str, float]:
 
 
 def _category_of():
-    from actions.catalogue import load_catalogue
+    from seva.catalogue import load_catalogue
 
     services = load_catalogue().services
     return lambda code: services[code].category if code in services else NO_TYPE

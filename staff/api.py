@@ -1,6 +1,6 @@
 """The staff HTTP API: a GRO or field employee lists their city's complaints and acts on them.
 
-Every route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from actions.staff).
+Every route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from seva.staff).
 Database calls block, so they run in threads (`asyncio.to_thread`), never on the event loop.
 """
 from __future__ import annotations
@@ -8,42 +8,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from functools import partial, wraps
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.catalogue import Catalogue, load_catalogue
-from actions.complaints import Complaints, ComplaintView, NUMBER_PATTERN
-from actions.db import Database, utcnow
-from actions.lifecycle import Lifecycle, NotFound
-from actions.staff import Staff, StaffMember
-from actions.workflow import Refused
+from seva import bootstrap
+from seva.bootstrap import Services
+from seva.complaints import ComplaintView
+from seva.lifecycle import NotFound
+from seva.numbering import NUMBER_PATTERN
+from seva.staff import StaffMember
+from seva.storage import utcnow
+from seva.workflow import Refused
 from staff import serialise
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
-from staff.photos import File, locate, media_dir
+from staff.photos import File, locate
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.yml"
 MAX_BODY_BYTES = 64 * 1024
-DEFAULT_PORT = 5070
 
 
-def create_app(database: Database, catalogue: Catalogue, media: Optional[Path] = None) -> Sanic:
+def create_app(services: Services) -> Sanic:
     # The standard library's JSON: Sanic's default (ujson) escapes every "/" of the photo URLs as "\/".
     app = Sanic("seva_staff", error_handler=JsonErrors(), dumps=partial(json.dumps, ensure_ascii=False))
     # No route takes more than an action with its comment.
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
-    app.ctx.catalogue = catalogue
-    app.ctx.staff = Staff(database, catalogue)
-    app.ctx.complaints = Complaints(database, catalogue)
-    app.ctx.lifecycle = Lifecycle(database, catalogue)
-    app.ctx.media = (media or media_dir()).resolve()
+    app.ctx.catalogue = services.catalogue
+    app.ctx.staff = services.staff
+    app.ctx.complaints = services.complaints
+    app.ctx.lifecycle = services.lifecycle
+    app.ctx.media = services.settings.media_dir.resolve()
     with OPENAPI.open(encoding="utf-8") as f:
         app.ctx.openapi = yaml.safe_load(f)
 
@@ -142,7 +141,7 @@ async def _complaint_of_city(request: Request, member: StaffMember, number: str)
     view = await asyncio.to_thread(request.app.ctx.complaints.get, number)
     if view is None:
         raise _not_found(number)
-    if view.tenant_id != member.tenant_id:
+    if not member.actor.may_see(view.tenant_id):
         raise ApiError(403, "city", f"{view.number} belongs to another city.")
     return view
 
@@ -158,11 +157,12 @@ def _not_found(number: str) -> ApiError:
 
 
 def main() -> None:
+    services = bootstrap.services()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_API_PORT") or DEFAULT_PORT))
+    parser.add_argument("--port", type=int, default=services.settings.staff_api_port)
     args = parser.parse_args()
-    app = create_app(Database(), load_catalogue())
+    app = create_app(services)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
 
 

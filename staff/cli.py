@@ -14,22 +14,24 @@ import difflib
 import getpass
 import math
 import os
-import re
 import sys
 import unicodedata
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator, Optional, Sequence, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.catalogue import Catalogue, load_catalogue
-from actions.complaints import LOCAL_TZ, ComplaintView, Complaints, Query, canonical_number
-from actions.db import Database, database_url, utcnow
-from actions.lifecycle import Actor, Lifecycle, NotFound
-from actions.staff import Staff, StaffError, StaffMember
-from actions.workflow import ADMIN, STAFF_ACTIONS, STATUSES, Refused
+from seva.bootstrap import Services, build
+from seva.catalogue import Catalogue
+from seva.complaints import ComplaintView, Query
+from seva.lifecycle import NotFound
+from seva.numbering import LOCAL_TZ, canonical_number
+from seva.settings import Settings
+from seva.staff import StaffError, StaffMember
+from seva.storage import migrate as migrate_schema
+from seva.storage import utcnow
+from seva.workflow import ADMIN, STAFF_ACTIONS, STATUSES, Actor, Refused
 
 EXPORT_COLUMNS = (
     "number", "status", "service_code", "category", "department", "city", "locality", "landmark", "description",
@@ -45,21 +47,12 @@ class Invalid(Exception):
     """Input the command cannot use: names nothing Seva knows, or does not fit together."""
 
 
-@dataclass(frozen=True)
-class Services:
-    catalogue: Catalogue
-    staff: Staff
-    complaints: Complaints
-    lifecycle: Lifecycle
-
-    @classmethod
-    def over(cls, database: Database) -> "Services":
-        catalogue = load_catalogue()
-        return cls(catalogue, Staff(database, catalogue), Complaints(database, catalogue),
-                   Lifecycle(database, catalogue))
-
-
 # Commands: (args, services, out) -> None; they raise to fail.
+
+def migrate(args, services: Services, out: TextIO) -> None:
+    migrate_schema(services.database.engine)
+    out.write(f"{services.database.safe_url}: schema up to date\n")
+
 
 def add_user(args, services: Services, out: TextIO) -> None:
     member = services.staff.add(args.username, args.name, args.role.upper(), city(args.city, services.catalogue))
@@ -299,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--name", required=True)
     sub.add_argument("--role", required=True, help="GRO (routes complaints) or LME (field employee)")
     sub.add_argument("--city", required=True, metavar="TENANT_ID")
+    command("migrate", migrate, "bring the database to the latest schema (every process also does so on first use)")
     command("token", token, "issue an API token, shown this once").add_argument("username")
     command("revoke", revoke, "revoke every token of a user").add_argument("username")
     command("deactivate", deactivate, "deactivate a user and revoke their tokens").add_argument("username")
@@ -318,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, database: Optional[Database] = None,
+def main(argv: Optional[Sequence[str]] = None, services: Optional[Services] = None,
          stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -326,9 +320,10 @@ def main(argv: Optional[Sequence[str]] = None, database: Optional[Database] = No
             args = build_parser().parse_args(argv)
     except SystemExit as exit:  # --help (0) or a usage error (2), already printed
         return exit.code
+    own = services is None
+    services = services or build(Settings.from_env())
     try:
-        with opened(database) as db:
-            args.run(args, Services.over(db), stdout)
+        args.run(args, services, stdout)
         return 0
     except Refused as error:
         stderr.write(f"refused ({error.reason}): {error.message}\n")
@@ -337,24 +332,13 @@ def main(argv: Optional[Sequence[str]] = None, database: Optional[Database] = No
     except (Invalid, StaffError) as error:
         stderr.write(f"error: {error}\n")
     except SQLAlchemyError as error:
-        url = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", database.url if database else database_url())
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        stderr.write(f"cannot use the database {url}: {reason}\n")
+        stderr.write(f"cannot use the database {services.database.safe_url}: {reason}\n")
         return 3
-    return 1
-
-
-@contextmanager
-def opened(database: Optional[Database]) -> Iterator[Database]:
-    """The database given, or DATABASE_URL's, closed afterwards."""
-    if database is not None:
-        yield database
-        return
-    database = Database()
-    try:
-        yield database
     finally:
-        database.dispose()
+        if own:
+            services.close()
+    return 1
 
 
 if __name__ == "__main__":

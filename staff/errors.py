@@ -11,7 +11,7 @@ from sanic.log import error_logger
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.workflow import CONFLICT_REASONS, FORBIDDEN_REASONS, Refused
+from seva.workflow import CONFLICT_REASONS, FORBIDDEN_REASONS, Refused
 
 # Sanic's own errors (routing, body size), by status; others are named after their status.
 SANIC_REASONS = {

@@ -5,10 +5,10 @@ import json
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from actions.catalogue import Catalogue
-from actions.complaints import Query
-from actions.staff import USERNAME, StaffMember
-from actions.workflow import STAFF_ACTIONS, STATUSES
+from seva.catalogue import Catalogue
+from seva.complaints import Query
+from seva.staff import USERNAME, StaffMember
+from seva.workflow import STAFF_ACTIONS, STATUSES
 from staff.errors import ApiError
 
 MAX_PAGE_SIZE = 100
@@ -34,7 +34,7 @@ def complaint_query(args: Dict[str, List[str]], member: StaffMember, catalogue: 
     city = given.get("city", member.tenant_id)
     if city not in catalogue.cities:
         raise _invalid("city", f"city {city!r} is not a city of the catalogue, like pb.amritsar.")
-    if city != member.tenant_id:
+    if not member.actor.may_see(city):
         raise ApiError(403, "city", f"You work for {member.tenant_id}; {city} is another city's.")
     status = given.get("status")
     if status is not None and status not in STATUSES:

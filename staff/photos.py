@@ -2,16 +2,9 @@
 from __future__ import annotations
 
 import mimetypes
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
-
-from actions.db import PROJECT_DIR
-
-
-def media_dir() -> Path:
-    return Path(os.environ.get("MEDIA_DIR") or PROJECT_DIR / "var" / "media").resolve()
 
 
 @dataclass(frozen=True)

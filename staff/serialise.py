@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from actions.catalogue import Catalogue
-from actions.complaints import ComplaintView, Page
-from actions.staff import StaffMember
-from actions.workflow import LME, STAFF_ACTIONS, allowed_actions
+from seva.catalogue import Catalogue
+from seva.complaints import ComplaintView, Page
+from seva.staff import StaffMember
+from seva.workflow import STAFF_ACTIONS, allowed_actions
 
 ENGLISH = "en"
 
@@ -59,7 +59,7 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "stage_due_at": iso(view.stage_due_at),
         "rating": view.rating,
         "history": history(view),
-        "allowed_actions": actions_for(caller, view),
+        "allowed_actions": actions_for(caller, view, now),
     }
 
 
@@ -74,13 +74,9 @@ def history(view: ComplaintView) -> List[Dict[str, Any]]:
     return entries
 
 
-def actions_for(caller: StaffMember, view: ComplaintView) -> List[str]:
-    """What the caller may do now, as the lifecycle will judge it: a field employee acts on the complaints
-    assigned to them, and may comment on any open one of their city."""
-    actions = [a for a in allowed_actions(caller.role, view.status) if a in STAFF_ACTIONS]
-    if caller.role == LME and view.assigned_to != caller.username:
-        actions = [a for a in actions if a == "COMMENT"]
-    return actions
+def actions_for(caller: StaffMember, view: ComplaintView, now: datetime) -> List[str]:
+    """What the caller may do now, as the workflow judges it."""
+    return [a for a in allowed_actions(caller.actor, view, now) if a in STAFF_ACTIONS]
 
 
 def me(member: StaffMember) -> Dict[str, Any]:

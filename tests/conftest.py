@@ -1,61 +1,21 @@
-"""Shared fixtures: real databases (a SQLite file and a schema of the machine's PostgreSQL), the trained model,
-and trackers built the way Rasa hands them to the action server."""
+"""Fixtures of every tier: real databases (a SQLite file and a schema of the machine's PostgreSQL), Seva's
+services over them, the trained model, the stand-in Graph API and the running Seva. Each is made only when a test
+asks for it, so the unit tier touches none of the machine's services."""
+
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import unicodedata
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from actions.catalogue import load_catalogue
-from actions.complaints import Complaints
-from actions.db import Database
-
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "seva.tar.gz"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-# Nothing listens on port 1: a database that is down.
-DOWN_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/seva?connect_timeout=2"
-
-
-SCRIPTS = {"en": "LATIN", "hi": "DEVANAGARI", "pa": "GURMUKHI"}
-# Latin letters allowed in a reply of any language: placeholders, complaint numbers, the words a citizen types,
-# the "English" button (a language named in its own script), our name, file formats.
-LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva|JPEG|PNG|MB)\b")
-
-
-def letters_scripts(text: str) -> set:
-    """The scripts of the letters of a reply, leaving out what stays in Latin letters in every language."""
-    text = LATIN_ANYWHERE.sub(" ", text)
-    return {unicodedata.name(ch).split()[0] for ch in text if ch.isalpha()}
-
-
-def postgres_schema_url(schema: str) -> str:
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-
-
-@contextmanager
-def a_postgres_schema(prefix: str = "seva_test") -> Iterator[str]:
-    """A schema of its own in the machine's PostgreSQL, dropped afterwards."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+from seva.bootstrap import Services
+from seva.complaints import Complaints
+from seva.storage import Database
+from tests.helpers import MODEL, POSTGRES_URL, ROOT, WHATSAPP, a_postgres_schema, postgres_schema_url, services_on
 
 
 @pytest.fixture(scope="session")
@@ -64,23 +24,39 @@ def postgres_schema() -> Iterator[str]:
         yield schema
 
 
+@pytest.fixture
+def sqlite_services(tmp_path) -> Iterator[Services]:
+    """Seva's services on an empty SQLite file: the embedded database, needing nothing of the machine."""
+    services = services_on(f"sqlite:///{tmp_path / 'seva.db'}", tmp_path / "media")
+    yield services
+    services.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path, postgres_schema) -> Iterator[Database]:
-    """An empty database of each kind Seva runs on."""
+def services(request, tmp_path) -> Iterator[Services]:
+    """Seva's services on an empty database of each kind Seva runs on."""
     if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'seva.db'}")
+        url = f"sqlite:///{tmp_path / 'seva.db'}"
     else:
-        db = Database(postgres_schema_url(postgres_schema))
-        with db.engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{postgres_schema}" CASCADE'))
-            connection.execute(text(f'CREATE SCHEMA "{postgres_schema}"'))
-    yield db
-    db.dispose()
+        schema = request.getfixturevalue("postgres_schema")
+        url = postgres_schema_url(schema)
+    services = services_on(url, tmp_path / "media")
+    if request.param == "postgresql":
+        with services.database.engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield services
+    services.close()
 
 
 @pytest.fixture
-def complaints(database) -> Complaints:
-    return Complaints(database, load_catalogue())
+def database(services) -> Database:
+    return services.database
+
+
+@pytest.fixture
+def complaints(services) -> Complaints:
+    return services.complaints
 
 
 @pytest.fixture(scope="session")
@@ -95,54 +71,6 @@ def trained_model() -> Path:
     if not MODEL.exists():
         subprocess.run(["make", "train"], cwd=ROOT, check=True)
     return MODEL
-
-
-def tracker(
-    text: str = "",
-    intent: Optional[str] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    new_slots: Optional[Dict[str, Any]] = None,
-    metadata: Optional[Dict[str, Any]] = None,
-    sender_id: str = "citizen-1",
-    active_loop: Optional[str] = None,
-    earlier_events: Optional[List[Dict[str, Any]]] = None,
-) -> Tracker:
-    """A tracker as the action server receives it: `slots` were set before the latest message,
-    `new_slots` were extracted from it (and are what a form validates)."""
-    slots = {"language": "en", **(slots or {})}
-    new_slots = new_slots or {}
-    parse = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 1.0} if intent else {},
-        "entities": [{"start": 0, "end": 0, **e} for e in entities or []],
-        "metadata": metadata or {},
-    }
-    events = list(earlier_events or [])
-    events += [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
-    events.append({"event": "user", "text": text, "parse_data": parse, "input_channel": "rest"})
-    events += [{"event": "slot", "name": name, "value": value} for name, value in new_slots.items()]
-    return Tracker(
-        sender_id=sender_id,
-        slots={**slots, **new_slots},
-        latest_message=parse,
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": active_loop} if active_loop else {},
-        latest_action_name="action_listen",
-    )
-
-
-WHATSAPP = {
-    "WHATSAPP_APP_SECRET": "test-app-secret",
-    "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
-    "WHATSAPP_ACCESS_TOKEN": "test-access-token",
-    "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
-    "WHATSAPP_MISSED_CALL_TOKEN": "test-missed-call-token",
-    "WHATSAPP_MISSED_CALL_TEMPLATE": "seva_welcome",
-    "WHATSAPP_SEND_BACKOFF_SECONDS": "0.05",
-}
 
 
 @pytest.fixture(scope="session")

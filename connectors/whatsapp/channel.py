@@ -1,0 +1,302 @@
+"""Seva's WhatsApp channel for the WhatsApp Business Cloud API.
+
+`WhatsAppInput` takes Meta's webhooks (verification, signed notifications) and a telephony provider's missed-call
+callbacks; `WhatsAppOutput` sends Rasa's replies through the Graph API. Reading payloads, formatting messages,
+talking to the Graph API (`whatsapp_cloud`) and remembering message ids (`store`) are elsewhere.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import re
+from pathlib import Path
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+
+from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification
+from connectors.whatsapp.store import ChannelStore
+from seva import bootstrap
+from seva.bootstrap import Services
+from seva.settings import WhatsAppSettings
+from seva.text import LOCATION_TEXT, PHOTO_TEXT
+from whatsapp_cloud.api import GraphApi, MediaRejected
+from whatsapp_cloud.messages import (
+    buttons_body,
+    custom_body,
+    image_body,
+    split_text,
+    template_body,
+    template_language,
+    text_body,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+# What Rasa reads when a citizen sends something Seva cannot read (audio, stickers, ...): an intent.
+UNSUPPORTED = "/unsupported_message"
+
+
+class DeliveryFailed(Exception):
+    """WhatsApp did not take a message Seva was asked to deliver."""
+
+
+class WhatsAppOutput(OutputChannel):
+    """Replies to citizens. A `strict` output raises when WhatsApp refuses a message, so that a caller who can
+    retry (the notification worker, through Rasa's trigger_intent) learns of it; replies to a citizen's own
+    message are best effort, and a failure is logged."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    def __init__(self, api: GraphApi, store: ChannelStore, strict: bool = False):
+        self.api = api
+        self.store = store
+        self.strict = strict
+
+    async def _send(self, body: Dict[str, Any]) -> None:
+        if await self.api.send(body) is None and self.strict:
+            raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}")
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
+        for piece in split_text(text):
+            await self._send(text_body(recipient_id, piece))
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        bodies, numbered = buttons_body(recipient_id, text, buttons)
+        if numbered:
+            await _quietly(asyncio.to_thread(self.store.remember_choices, recipient_id, numbered))
+        else:
+            await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
+        for body in bodies:
+            await self._send(body)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._send(image_body(recipient_id, image))
+
+    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+        await self.send_text_message(recipient_id, attachment)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._send(custom_body(recipient_id, json_message))
+
+
+class WhatsAppInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        services = bootstrap.services()
+        settings = services.settings.whatsapp.with_credentials(credentials or {})
+        if not settings.app_secret:
+            raise RasaException(
+                "The WhatsApp channel needs the app secret (WHATSAPP_APP_SECRET) to check that webhooks come "
+                "from Meta; it does not start without one."
+            )
+        return cls(settings, services)
+
+    def __init__(self, settings: WhatsAppSettings, services: Services):
+        self.app_secret = settings.app_secret.encode()
+        self.verify_token = settings.verify_token
+        self.media_dir = services.settings.media_dir
+        self.missed_call_token = settings.missed_call_token
+        self.missed_call_template = settings.missed_call_template
+        self.store = ChannelStore(services.database, keep_seen=timedelta(days=settings.message_id_days))
+        self.citizens = services.citizens
+        self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
+        # The last task of each sender: the next message of that sender waits for it, to keep their order.
+        self._tails: Dict[str, asyncio.Task] = {}
+
+    def get_output_channel(self) -> OutputChannel:
+        # Rasa asks for this output for trigger_intent: messages Seva starts, which their sender retries.
+        return WhatsAppOutput(self.api, self.store, strict=True)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            mode = request.args.get("hub.mode")
+            token = request.args.get("hub.verify_token") or ""
+            if mode == "subscribe" and self.verify_token and hmac.compare_digest(token, self.verify_token):
+                return response.text(request.args.get("hub.challenge") or "")
+            return response.text("verification failed", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            if len(body) > MAX_BODY_BYTES:
+                return response.json({"error": "body too large"}, status=413)
+            if not self.signed(body, request.headers.get("X-Hub-Signature-256")):
+                return response.json({"error": "missing or wrong signature"}, status=403)
+            try:
+                notification = parse_notification(json.loads(body))
+            except (ValueError, UnicodeDecodeError, MalformedPayload) as error:
+                return response.json({"error": f"malformed notification: {error}"}, status=400)
+            for status in notification.statuses:
+                logger.info("WhatsApp status %s for %s: %s %s", status.get("status"), status.get("recipient_id"),
+                            status.get("id"), status.get("errors") or "")
+            for error in notification.errors:
+                logger.warning("WhatsApp reported an error: %s", error)
+            for message in notification.messages:
+                try:
+                    new = await asyncio.to_thread(self._taken_in, message)
+                except SQLAlchemyError:
+                    # Better twice than never: without the database, a redelivery cannot be told apart.
+                    logger.exception("Could not record WhatsApp message %s", message.message_id)
+                    new = True
+                if new:
+                    self._enqueue(message, on_new_message)
+                else:
+                    logger.info("WhatsApp message %s delivered again: ignored", message.message_id)
+            return response.json({"status": "received"})
+
+        @webhook.route("/missed_call", methods=["POST"])
+        async def missed_call(request: Request) -> HTTPResponse:
+            if not self.missed_call_token:
+                return response.json({"error": "missed calls are not configured"}, status=404)
+            token = request.headers.get("X-Seva-Token") or request.headers.get("Authorization", "").removeprefix(
+                "Bearer "
+            )
+            if not hmac.compare_digest(token.encode(), self.missed_call_token.encode()):
+                return response.json({"error": "wrong token"}, status=401)
+            caller = _caller(request)
+            if caller is None:
+                return response.json({"error": "no caller number in the callback"}, status=400)
+            language = await asyncio.to_thread(self._template_language, caller)
+            body = template_body(caller, self.missed_call_template, language, [])
+            message_id = await self.api.send(body)
+            if message_id is None:
+                return response.json({"error": "WhatsApp did not take the message"}, status=502)
+            return response.json({"status": "sent", "to": caller, "message_id": message_id}, status=202)
+
+        return webhook
+
+    def _taken_in(self, message: Inbound) -> bool:
+        """Records the message (False if it was seen before) and when its sender last wrote."""
+        new = self.store.first_time(message.message_id, message.sender)
+        if new:
+            self.citizens.wrote_on_whatsapp(message.sender)
+        return new
+
+    def signed(self, body: bytes, header: Optional[str]) -> bool:
+        """Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body with the app secret."""
+        if not header or not header.startswith("sha256="):
+            return False
+        expected = hmac.new(self.app_secret, body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(header[len("sha256="):].strip().lower(), expected)
+
+    def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        previous = self._tails.get(message.sender)
+        task = asyncio.ensure_future(self._in_turn(previous, message, on_new_message))
+        self._tails[message.sender] = task
+
+        def forget(done: asyncio.Task, sender: str = message.sender) -> None:
+            if self._tails.get(sender) is done:
+                del self._tails[sender]
+
+        task.add_done_callback(forget)
+
+    async def _in_turn(self, previous: Optional[asyncio.Task], message: Inbound, on_new_message) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            text, metadata = await self._to_rasa(message)
+            await on_new_message(
+                UserMessage(
+                    text,
+                    WhatsAppOutput(self.api, self.store),
+                    message.sender,
+                    input_channel=self.name(),
+                    message_id=message.message_id,
+                    metadata=metadata,
+                )
+            )
+        except Exception:  # one bad message must not stop the sender's later ones
+            logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, message.sender)
+
+    async def _to_rasa(self, message: Inbound) -> tuple:
+        """The text Rasa reads and the metadata the form reads (photo, location)."""
+        metadata: Dict[str, Any] = {"whatsapp": {"type": message.kind, "name": message.profile_name}}
+        if not message.readable:
+            return UNSUPPORTED, metadata
+        if message.kind == "image":
+            if not message.media_id:
+                return UNSUPPORTED, metadata
+            try:
+                saved = await self.api.save_image(message.media_id, self.media_dir)
+            except MediaRejected as reason:
+                logger.info("Photo %s from %s not taken: %s", message.media_id, message.sender, reason)
+                return UNSUPPORTED, metadata
+            metadata["image"] = {"uri": saved.uri, "mime_type": saved.mime_type, "sha256": saved.sha256}
+            return message.text or PHOTO_TEXT, metadata
+        if message.kind == "location":
+            metadata["location"] = {"latitude": message.latitude, "longitude": message.longitude}
+            return message.text or LOCATION_TEXT, metadata
+        if message.kind == "text":
+            try:
+                chosen = await asyncio.to_thread(self.store.chosen, message.sender, message.text)
+            except SQLAlchemyError:
+                logger.exception("Could not read the numbered options sent to %s", message.sender)
+                chosen = None
+            return chosen or message.text, metadata
+        return message.text, metadata
+
+    def _template_language(self, recipient: str) -> str:
+        try:
+            known = self.citizens.language_of(recipient)
+        except SQLAlchemyError:
+            known = None
+        return template_language(known.language if known else None)
+
+
+def _caller(request: Request) -> Optional[str]:
+    """The caller's number from a telephony callback (JSON or form), as WhatsApp wants it: country code, digits."""
+    fields: Dict[str, Any] = {}
+    try:
+        if request.content_type.startswith("application/json"):
+            fields = request.json or {}
+        else:
+            fields = {k: v[0] if isinstance(v, list) else v for k, v in (request.form or {}).items()}
+    except Exception:  # a broken body is a missing number
+        return None
+    raw = next((fields.get(k) for k in ("caller", "from", "From", "CallFrom", "msisdn", "number") if fields.get(k)), "")
+    digits = re.sub(r"\D", "", str(raw))
+    if len(digits) == 11 and digits.startswith("0"):
+        digits = digits[1:]
+    if len(digits) == 10:
+        digits = "91" + digits  # an Indian number without its country code
+    return digits if 11 <= len(digits) <= 15 else None
+
+
+async def _quietly(work: Awaitable[Any]) -> None:
+    try:
+        await work
+    except SQLAlchemyError:
+        logger.exception("Could not update the numbered options sent")

@@ -1,0 +1,109 @@
+"""Reading WhatsApp Cloud API webhook notifications into plain values (no I/O, so it can be fuzzed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from seva.text import MAX_READ
+
+# Message types Seva reads; everything else gets a polite "I can read text, photos and locations".
+READABLE = frozenset({"text", "interactive", "button", "image", "location"})
+
+
+class MalformedPayload(ValueError):
+    """The body is JSON but not a WhatsApp notification."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_id: str
+    sender: str
+    kind: str  # the WhatsApp message type
+    text: str = ""  # what Rasa is to read: typed text, a tapped button's id, a caption
+    media_id: Optional[str] = None
+    mime_type: Optional[str] = None
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    profile_name: Optional[str] = None
+
+    @property
+    def readable(self) -> bool:
+        return self.kind in READABLE
+
+
+@dataclass
+class Notification:
+    messages: List[Inbound] = field(default_factory=list)
+    statuses: List[Dict[str, Any]] = field(default_factory=list)
+    errors: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def parse_notification(body: Any) -> Notification:
+    """Every message, status and error of every entry and change of a webhook notification."""
+    if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
+        raise MalformedPayload("not a WhatsApp notification: no entry list")
+    notification = Notification()
+    for entry in body["entry"]:
+        for change in _list(_dict(entry).get("changes")):
+            value = _dict(_dict(change).get("value"))
+            names = {
+                str(c.get("wa_id")): _dict(c.get("profile")).get("name")
+                for c in _list(value.get("contacts"))
+                if isinstance(c, dict)
+            }
+            for message in _list(value.get("messages")):
+                parsed = _message(message, names)
+                if parsed:
+                    notification.messages.append(parsed)
+            notification.statuses.extend(s for s in _list(value.get("statuses")) if isinstance(s, dict))
+            notification.errors.extend(e for e in _list(value.get("errors")) if isinstance(e, dict))
+    return notification
+
+
+def _message(message: Any, names: Dict[str, Any]) -> Optional[Inbound]:
+    if not isinstance(message, dict):
+        return None
+    message_id, sender, kind = message.get("id"), message.get("from"), message.get("type")
+    if not (isinstance(message_id, str) and isinstance(sender, str) and isinstance(kind, str)):
+        return None
+    base = dict(message_id=message_id, sender=sender, kind=kind, profile_name=names.get(sender))
+    content = _dict(message.get(kind))
+    if kind == "text":
+        return Inbound(**base, text=_str(content.get("body"))[:MAX_READ])
+    if kind == "interactive":
+        reply = _dict(content.get(content.get("type")) if isinstance(content.get("type"), str) else None)
+        return Inbound(**base, text=_str(reply.get("id")) or _str(reply.get("title")))
+    if kind == "button":
+        return Inbound(**base, text=_str(content.get("payload")) or _str(content.get("text")))
+    if kind == "image":
+        return Inbound(**base, text=_str(content.get("caption")), media_id=_str(content.get("id")) or None,
+                       mime_type=_str(content.get("mime_type")) or None)
+    if kind == "location":
+        latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
+        if latitude is None or longitude is None:
+            return Inbound(**{**base, "kind": "unsupported"})
+        return Inbound(**base, text=_str(content.get("name")) or _str(content.get("address")),
+                       latitude=latitude, longitude=longitude)
+    return Inbound(**base)
+
+
+def _dict(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> List[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _float(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None

@@ -1,0 +1,64 @@
+"""The composition root: the domain's services, built once per process from its settings.
+
+Each process (the action server, Rasa with the WhatsApp channel, the staff API, the notification worker, the admin
+command line) calls `services()` once and hands what it needs to its adapters; tests call `build` with settings of
+their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Optional
+
+from seva.catalogue import Catalogue, load_catalogue
+from seva.citizens import Citizens
+from seva.complaints import Complaints
+from seva.lifecycle import Lifecycle
+from seva.outbox import Outbox
+from seva.settings import Settings
+from seva.staff import Staff
+from seva.storage import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    complaints: Complaints
+    lifecycle: Lifecycle
+    citizens: Citizens
+    staff: Staff
+    outbox: Outbox
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def build(settings: Settings) -> Services:
+    database = Database(settings.database_url)
+    catalogue = load_catalogue()
+    return Services(
+        settings=settings,
+        database=database,
+        catalogue=catalogue,
+        complaints=Complaints(database, catalogue),
+        lifecycle=Lifecycle(database, catalogue),
+        citizens=Citizens(database),
+        staff=Staff(database, catalogue),
+        outbox=Outbox(database),
+    )
+
+
+_process: Optional[Services] = None
+_lock = threading.Lock()
+
+
+def services() -> Services:
+    """This process's services, built from the environment on first use."""
+    global _process
+    with _lock:
+        if _process is None:
+            _process = build(Settings.from_env())
+        return _process

@@ -1,0 +1,106 @@
+"""Acting on a complaint: the workflow's decision applied in one transaction, with its history entry and the
+notification to the citizen, so that a change is never recorded without the message that tells of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seva.catalogue import Catalogue
+from seva.complaints import ComplaintView, select_complaints, view_of
+from seva.models import Attachment, Complaint, Notification, StaffUser
+from seva.numbering import canonical_number
+from seva.storage import Database, aware, utcnow
+from seva.workflow import ASSIGN, CITIZEN, LME, Actor, Refused, decide, effects
+
+MAX_COMMENT = 2000
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Photo:
+    uri: str
+    mime_type: Optional[str] = None
+    sha256: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """A stored complaint as the workflow reads it, with its times made timezone-aware."""
+
+    status: str
+    status_changed_at: datetime
+    tenant_id: str
+    assigned_to: Optional[str]
+
+
+class Lifecycle:
+    def __init__(self, database: Database, catalogue: Catalogue):
+        self.db = database
+        self.catalogue = catalogue
+
+    def act(
+        self,
+        number: str,
+        action: str,
+        actor: Actor,
+        comment: Optional[str] = None,
+        assignee: Optional[str] = None,
+        rating: Optional[int] = None,
+        photo: Optional[Photo] = None,
+        now: Optional[datetime] = None,
+    ) -> ComplaintView:
+        """Takes the action or raises Refused (nothing changed) or NotFound."""
+        now = now or utcnow()
+        comment = (comment or "").strip()[:MAX_COMMENT] or None
+        with self.db.session() as session:
+            complaint = session.scalar(
+                select_complaints()
+                .where(Complaint.number == (canonical_number(number) or ""))
+                .with_for_update(of=Complaint)
+            )
+            if complaint is None or (actor.role == CITIZEN and complaint.sender_id != actor.name):
+                # A citizen learns nothing of other people's complaints, not even that they exist.
+                raise NotFound(number)
+            standing = _Standing(
+                complaint.status, aware(complaint.status_changed_at), complaint.tenant_id, complaint.assigned_to
+            )
+            target = decide(
+                action, actor, standing, now, comment=comment, rating=rating, with_photo=photo is not None
+            )
+            employee = self._field_employee(session, assignee, complaint.tenant_id) if action == ASSIGN else None
+            sla = self.catalogue.services[complaint.service_code].sla
+            changes = effects(action, target, now, sla, rating=rating, assignee=employee)
+            event = complaint.record(action, standing.status, actor, comment, changes)
+            if photo is not None:
+                complaint.attachments.append(Attachment.photo(photo.uri, now, photo.mime_type, photo.sha256))
+            session.flush()
+            if actor.role != CITIZEN:
+                session.add(
+                    Notification(
+                        event_id=event.id,
+                        complaint_id=complaint.id,
+                        recipient=complaint.sender_id,
+                        channel=complaint.channel,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+            session.flush()
+            return view_of(complaint)
+
+    @staticmethod
+    def _field_employee(session: Session, username: Optional[str], tenant_id: str) -> str:
+        if not username:
+            raise Refused("assignee_required", "ASSIGN needs the field employee (assignee) to assign to.")
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None or not user.active or user.role != LME or user.tenant_id != tenant_id:
+            raise Refused("assignee", f"{username} is not an active field employee of {tenant_id}.")
+        return str(user.username)

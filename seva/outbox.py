@@ -1,0 +1,120 @@
+"""The notification outbox: what the worker has to tell citizens, claimed under a lease so that several workers
+share it and a worker that dies mid-send leaves its claim to the next one."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from seva.models import Citizen, Complaint, ComplaintEvent, Notification
+from seva.storage import Database, aware, utcnow
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+# A claim lasts this long: a worker that has not reported by then is taken to have died.
+LEASE = timedelta(minutes=2)
+# Retries back off from 10 s to an hour and give up after about a day.
+FIRST_RETRY = timedelta(seconds=10)
+LONGEST_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class Update:
+    """One notification with what its message says."""
+
+    id: int
+    recipient: str
+    channel: str
+    language: str
+    attempts: int
+    number: str
+    service_code: str
+    action: str
+    status: str
+    comment: Optional[str]
+    at: datetime
+
+
+class Outbox:
+    def __init__(self, database: Database):
+        self.db = database
+
+    def claim(self, limit: int = 20, now: Optional[datetime] = None) -> List[Update]:
+        """Notifications due now, each now leased to the caller for LEASE."""
+        now = now or utcnow()
+        earlier = aliased(Notification)
+        # A complaint's updates are told in order: one waits while an earlier one is still to be sent.
+        waits = (
+            select(earlier.id)
+            .where(earlier.complaint_id == Notification.complaint_id, earlier.state == PENDING,
+                   earlier.id < Notification.id)
+            .exists()
+        )
+        with self.db.session() as session:
+            query = (
+                select(Notification)
+                .where(Notification.state == PENDING, Notification.next_attempt_at <= now, ~waits)
+                .order_by(Notification.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                # Another worker's claims are skipped, not waited for (SQLite serialises writers anyway).
+                query = query.with_for_update(skip_locked=True)
+            claimed = session.scalars(query).all()
+            for notification in claimed:
+                notification.attempts += 1
+                notification.next_attempt_at = now + LEASE
+            session.flush()
+            return [self._update(session, n) for n in claimed]
+
+    def sent(self, notification_id: int, via: str, now: Optional[datetime] = None) -> None:
+        with self.db.session() as session:
+            notification = session.get(Notification, notification_id)
+            notification.state = SENT
+            notification.sent_via = via
+            notification.sent_at = now or utcnow()
+            notification.last_error = None
+
+    def failed(self, notification_id: int, error: str, now: Optional[datetime] = None) -> str:
+        """Records a failed attempt; the state it leaves: pending (to retry later) or failed (given up)."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            notification = session.get(Notification, notification_id)
+            notification.last_error = error[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.state = FAILED
+            else:
+                notification.next_attempt_at = now + backoff(notification.attempts)
+            return notification.state
+
+    def counts(self) -> dict:
+        with self.db.session() as session:
+            rows = session.execute(select(Notification.state, func.count()).group_by(Notification.state))
+            return {state: count for state, count in rows}
+
+    @staticmethod
+    def _update(session, notification: Notification) -> Update:
+        event: ComplaintEvent = notification.event
+        complaint: Complaint = notification.complaint
+        citizen = session.get(Citizen, notification.recipient)
+        return Update(
+            id=notification.id,
+            recipient=notification.recipient,
+            channel=notification.channel,
+            # The language the citizen speaks now, which may not be the one they filed in.
+            language=citizen.language if citizen and citizen.language else complaint.language,
+            attempts=notification.attempts,
+            number=complaint.number,
+            service_code=complaint.service_code,
+            action=event.action,
+            status=event.to_status,
+            comment=event.comment,
+            at=aware(event.created_at),
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)

@@ -1,0 +1,88 @@
+"""Every setting Seva takes from the environment, read here and nowhere else.
+
+`Settings.from_env()` reads them once per process (the composition root, `seva.bootstrap`, does); tests make a
+`Settings` of their own. The README's configuration tables list the same variables with the same defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_DIR / "var"
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp Business Cloud API: the channel (webhooks in, replies out) and the worker's templates."""
+
+    app_secret: str = ""
+    verify_token: str = ""
+    access_token: str = ""
+    phone_number_id: str = ""
+    api_base_url: str = "https://graph.facebook.com"
+    missed_call_token: Optional[str] = None
+    missed_call_template: str = "seva_welcome"
+    reengage_template: Optional[str] = None
+    update_template: str = "seva_complaint_update"
+    send_attempts: int = 4
+    send_backoff_seconds: float = 1.0
+    # Meta redelivers an unanswered webhook for days; ids are kept this long to recognise it.
+    message_id_days: int = 7
+
+    def with_credentials(self, credentials: Mapping[str, Any]) -> "WhatsAppSettings":
+        """These settings with the non-empty values of credentials.yml put first, as Rasa's channels do."""
+        given = {}
+        for f in fields(self):
+            value = credentials.get(f.name)
+            if value not in (None, ""):
+                given[f.name] = _NUMBERS[f.name](value) if f.name in _NUMBERS else value
+        return replace(self, **given)
+
+
+_NUMBERS = {"send_attempts": int, "send_backoff_seconds": float, "message_id_days": int}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{VAR_DIR / 'seva.db'}"
+    media_dir: Path = VAR_DIR / "media"
+    staff_api_port: int = 5070
+    # Rasa's HTTP API, where the notification worker triggers updates.
+    rasa_url: str = "http://localhost:5005"
+    rasa_auth_token: Optional[str] = None
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        default = cls()
+        wa = WhatsAppSettings()
+
+        def text(name: str, fallback: Any) -> Any:
+            return env.get(name) or fallback
+
+        return cls(
+            database_url=text("DATABASE_URL", default.database_url),
+            media_dir=Path(text("MEDIA_DIR", default.media_dir)),
+            staff_api_port=int(text("STAFF_API_PORT", default.staff_api_port)),
+            rasa_url=text("RASA_URL", default.rasa_url),
+            rasa_auth_token=text("RASA_AUTH_TOKEN", None),
+            whatsapp=WhatsAppSettings(
+                app_secret=text("WHATSAPP_APP_SECRET", wa.app_secret),
+                verify_token=text("WHATSAPP_VERIFY_TOKEN", wa.verify_token),
+                access_token=text("WHATSAPP_ACCESS_TOKEN", wa.access_token),
+                phone_number_id=text("WHATSAPP_PHONE_NUMBER_ID", wa.phone_number_id),
+                api_base_url=text("WHATSAPP_API_BASE_URL", wa.api_base_url),
+                missed_call_token=text("WHATSAPP_MISSED_CALL_TOKEN", wa.missed_call_token),
+                missed_call_template=text("WHATSAPP_MISSED_CALL_TEMPLATE", wa.missed_call_template),
+                reengage_template=text("WHATSAPP_REENGAGE_TEMPLATE", wa.reengage_template),
+                update_template=text("WHATSAPP_UPDATE_TEMPLATE", wa.update_template),
+                send_attempts=int(text("WHATSAPP_SEND_ATTEMPTS", wa.send_attempts)),
+                send_backoff_seconds=float(text("WHATSAPP_SEND_BACKOFF_SECONDS", wa.send_backoff_seconds)),
+                message_id_days=int(text("WHATSAPP_MESSAGE_ID_DAYS", wa.message_id_days)),
+            ),
+        )

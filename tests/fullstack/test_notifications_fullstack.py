@@ -1,0 +1,223 @@
+"""Closing the loop, on the running Seva: staff act through the staff API, the notification worker tells the
+citizen through Rasa's trigger_intent and the WhatsApp channel (the stand-in Graph API records what they get),
+and the citizen answers in chat. Outages of Rasa and of WhatsApp delay a notification; none is lost or sent
+twice."""
+import asyncio
+import re
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from sqlalchemy import select, update
+
+from seva.catalogue import load_catalogue
+from seva.complaints import Complaints
+from seva.models import Complaint, Notification
+from seva.storage import Database
+from seva.lifecycle import Lifecycle
+from seva.workflow import Actor
+from seva.outbox import Outbox
+from seva.staff import Staff
+from seva.workflow import GRO, LME
+from whatsapp_cloud.api import GraphApi
+from connectors.whatsapp.store import ChannelStore
+from notifier.delivery import RasaDelivery, TemplateDelivery
+from notifier.worker import Worker
+from tests import whatsapp_payloads as wa
+from tests.helpers import WHATSAPP, postgres_schema_url
+from tests.servers import StaffApiServer
+from tests.helpers import a_draft
+from tests.fullstack.test_whatsapp_channel import choices, say, shown
+
+pytestmark = pytest.mark.fullstack
+
+
+@pytest.fixture(scope="module")
+def database(postgres_schema):
+    db = Database(postgres_schema_url(postgres_schema))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def staff_api(servers, postgres_schema, tmp_path_factory):
+    running = StaffApiServer({"DATABASE_URL": postgres_schema_url(postgres_schema), "MEDIA_DIR": servers.media_dir},
+                             tmp_path_factory.mktemp("logs") / "staff_api.log").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def tokens(database):
+    staff = Staff(database, load_catalogue())
+    suffix = uuid.uuid4().hex[:6]
+    staff.add(f"gro.{suffix}", "Harpreet Kaur", GRO, "pb.jalandhar")
+    staff.add(f"lme.{suffix}", "Gurdeep Singh", LME, "pb.jalandhar")
+    return {"gro": staff.issue_token(f"gro.{suffix}"), "lme": staff.issue_token(f"lme.{suffix}"),
+            "lme_name": f"lme.{suffix}", "gro_name": f"gro.{suffix}"}
+
+
+def worker(servers, database, graph_api):
+    api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url,
+                   backoff_seconds=0.01)
+    return Worker(Outbox(database), RasaDelivery(servers.url),
+                  TemplateDelivery(api, "seva_complaint_update", load_catalogue()),
+                  ChannelStore(database).last_message_at)
+
+
+def a_citizen():
+    return f"9198{uuid.uuid4().int % 10**8:08d}"
+
+
+def citizen_writes_then_files(servers, graph_api, database, greeting):
+    """A citizen who wrote on WhatsApp just now (so the 24-hour window is open) and has a complaint."""
+    citizen = a_citizen()
+    say(servers, graph_api, wa.text(citizen, greeting), expect=2)
+    view, _ = Complaints(database, load_catalogue()).file(citizen, "whatsapp", "pa", a_draft(), f"{citizen}:1")
+    return citizen, view.number
+
+
+def notifications_of(database, number):
+    with database.session() as session:
+        rows = session.execute(
+            select(Notification.state, Notification.attempts, Notification.sent_via)
+            .join(Complaint, Notification.complaint_id == Complaint.id)
+            .where(Complaint.number == number)
+            .order_by(Notification.id)
+        ).all()
+        return [tuple(r) for r in rows]
+
+
+def retry_now(database):
+    with database.session() as session:
+        session.execute(update(Notification).where(Notification.state == "pending")
+                        .values(next_attempt_at=datetime.now(timezone.utc)))
+
+
+async def deliver_all(w, rounds=5):
+    for _ in range(rounds):
+        if not await w.run_once():
+            return
+
+
+def act(staff_api, token, number, **body):
+    response = requests.post(f"{staff_api.url}/complaints/{number}/actions", json=body,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_staff_act_through_the_api_and_the_citizen_hears_in_punjabi_then_rates(
+        servers, graph_api, database, staff_api, tokens):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
+    before = len(graph_api.sent_to(citizen))
+    act(staff_api, tokens["gro"], number, action="ASSIGN", assignee=tokens["lme_name"], comment="ਅੱਜ ਦੇਖੋ")
+    act(staff_api, tokens["lme"], number, action="RESOLVE", comment="ਨਵਾਂ ਬੱਲਬ ਲਗਾ ਦਿੱਤਾ")
+    await deliver_all(worker(servers, database, graph_api))
+
+    assigned, resolved = graph_api.wait_for(citizen, before + 2)[before:]
+    assert number in shown([assigned]) and "ਫ਼ੀਲਡ ਕਰਮਚਾਰੀ" in shown([assigned])
+    assert "ਨਵਾਂ ਬੱਲਬ ਲਗਾ ਦਿੱਤਾ" in shown([resolved])
+    buttons = dict(choices(resolved))
+    assert set(buttons) == {"ਰੇਟਿੰਗ ਦਿਓ ⭐", "ਦੁਬਾਰਾ ਖੋਲ੍ਹੋ"} and number in buttons["ਰੇਟਿੰਗ ਦਿਓ ⭐"]
+    assert notifications_of(database, number) == [("sent", 1, "rasa"), ("sent", 1, "rasa")]
+
+    [ask_rating] = say(servers, graph_api, wa.button_reply(citizen, buttons["ਰੇਟਿੰਗ ਦਿਓ ⭐"], "ਰੇਟਿੰਗ ਦਿਓ ⭐"), 1)
+    five = dict(choices(ask_rating))["⭐⭐⭐⭐⭐ 5"]
+    [ask_feedback] = say(servers, graph_api, wa.list_reply(citizen, five, "⭐⭐⭐⭐⭐ 5"), 1)
+    assert "ਛੱਡੋ" in dict(choices(ask_feedback))
+    [thanks] = say(servers, graph_api, wa.text(citizen, "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ"), 1)
+    assert number in shown([thanks]) and "⭐⭐⭐⭐⭐" in shown([thanks])
+    view = Complaints(database, load_catalogue()).get(number)
+    assert (view.status, view.rating, view.history[-1].comment) == ("CLOSEDAFTERRESOLUTION", 5,
+                                                                    "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ")
+
+
+async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+    before = len(graph_api.sent_to(citizen))
+    Lifecycle(database, load_catalogue()).act(number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
+                                              assignee=tokens["lme_name"])
+    # The channel tries each send four times: all of them fail.
+    for _ in range(4):
+        graph_api.fail_next(503)
+    w = worker(servers, database, graph_api)
+    await deliver_all(w)
+    assert notifications_of(database, number) == [("pending", 1, None)]
+    assert graph_api.sent_to(citizen)[before:] == []
+
+    retry_now(database)
+    await deliver_all(w)
+    assert notifications_of(database, number) == [("sent", 2, "rasa")]
+    [told] = graph_api.wait_for(citizen, before + 1)[before:]
+    assert number in shown([told])
+
+
+def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+    before = len(graph_api.sent_to(citizen))
+    Lifecycle(database, load_catalogue()).act(number, "REJECT", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
+                                              comment="private property, not the municipality's")
+    w = worker(servers, database, graph_api)
+    servers.restart_rasa(while_down=lambda: asyncio.run(deliver_all(w)))
+    assert notifications_of(database, number) == [("pending", 1, None)]
+
+    retry_now(database)
+    asyncio.run(deliver_all(w))
+    [told] = graph_api.wait_for(citizen, before + 1)[before:]
+    assert number in shown([told]) and "private property" in shown([told])
+    assert notifications_of(database, number) == [("sent", 2, "rasa")]
+    # The conversation carried on across the restart: the citizen is still answered in it.
+    assert say(servers, graph_api, wa.text(citizen, "my complaints"), expect=1)
+
+
+async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_again(
+        servers, graph_api, database, tokens):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+    before = len(graph_api.sent_to(citizen))
+    Lifecycle(database, load_catalogue()).act(number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
+                                              assignee=tokens["lme_name"])
+    # A worker claims it and gets it through Rasa, then dies before recording that it did.
+    [claimed] = [u for u in Outbox(database).claim(limit=100) if u.number == number]
+    await RasaDelivery(servers.url).deliver(claimed)
+    assert len(graph_api.wait_for(citizen, before + 1)) == before + 1
+
+    retry_now(database)
+    await deliver_all(worker(servers, database, graph_api))
+    assert notifications_of(database, number) == [("sent", 2, "rasa")]
+    assert len(graph_api.sent_to(citizen)) == before + 1
+
+
+def test_a_citizen_reopens_a_resolved_complaint_in_hinglish_with_a_reason(servers, database, tokens):
+    citizen = f"rest-{uuid.uuid4().hex[:8]}"
+    view, _ = Complaints(database, load_catalogue()).file(citizen, "rest", "hi", a_draft(), f"{citizen}:1")
+    lifecycle = Lifecycle(database, load_catalogue())
+    lifecycle.act(view.number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"])
+    lifecycle.act(view.number, "RESOLVE", Actor(LME, tokens["lme_name"], "pb.jalandhar"))
+
+    replies = servers.say(citizen, f"complaint {view.number} ko dobara kholo, light abhi bhi band hai")
+    assert view.number in " ".join(r.get("text", "") for r in replies)
+    replies = servers.say(citizen, "kal raat se phir se andhera hai gali mein")
+    done = " ".join(r.get("text", "") for r in replies)
+    assert view.number in done and re.search(r"\d{2}-\d{2}-\d{4}", done)
+    reopened = Complaints(database, load_catalogue()).get(view.number)
+    assert reopened.status == "PENDINGFORASSIGNMENT"
+    assert reopened.history[-1].comment == "kal raat se phir se andhera hai gali mein"
+
+
+def test_a_citizen_adds_a_photo_to_an_open_complaint(servers, database):
+    citizen = f"rest-{uuid.uuid4().hex[:8]}"
+    view, _ = Complaints(database, load_catalogue()).file(citizen, "rest", "en", a_draft(), f"{citizen}:1")
+    replies = servers.say(citizen, "I want to add another photo to my complaint")
+    assert view.number in " ".join(r.get("text", "") for r in replies)
+    replies = servers.say(citizen, "📷", metadata={"image": {"uri": "/media/ab/abcdef.jpg", "mime_type": "image/jpeg"}})
+    assert view.number in " ".join(r.get("text", "") for r in replies)
+    added = Complaints(database, load_catalogue()).get(view.number)
+    assert added.photos[-1] == "/media/ab/abcdef.jpg" and added.history[-1].action == "COMMENT"
+    assert added.status == "PENDINGFORASSIGNMENT"
+
+
+def test_nothing_to_rate_gets_a_clear_answer(servers):
+    replies = servers.say(f"rest-{uuid.uuid4().hex[:8]}", "I want to rate the service on my complaint")
+    assert "no resolved or rejected complaint" in " ".join(r.get("text", "") for r in replies)

@@ -1,0 +1,234 @@
+"""The WhatsApp channel in the running Seva: signed webhooks in, replies out at the stand-in Graph API."""
+import json
+import time
+import uuid
+
+import pytest
+import requests
+from rasa.shared.exceptions import RasaException
+from sqlalchemy import select
+
+from seva.models import Attachment, Complaint
+from seva.storage import Database
+from connectors.whatsapp.channel import WhatsAppInput
+from tests import whatsapp_payloads as wa
+from tests.helpers import WHATSAPP, letters_scripts, postgres_schema_url
+
+pytestmark = pytest.mark.fullstack
+SECRET = WHATSAPP["WHATSAPP_APP_SECRET"]
+JPEG = b"\xff\xd8\xff\xe0" + b"a streetlight, dark" * 50
+
+
+def citizen():
+    return f"9198{uuid.uuid4().int % 10**8:08d}"
+
+
+def post(servers, body, secret=SECRET, headers=None):
+    signed = wa.signed(body, secret)
+    return requests.post(f"{servers.url}/webhooks/whatsapp/webhook", data=signed["data"],
+                         headers={**signed["headers"], **(headers or {})}, timeout=10)
+
+
+def say(servers, graph_api, message, expect):
+    """Posts one message and waits for `expect` more messages to reach the citizen."""
+    before = len(graph_api.sent_to(message["from"]))
+    assert post(servers, wa.envelope([message])).status_code == 200
+    return graph_api.wait_for(message["from"], before + expect)[before:]
+
+
+def shown(messages):
+    out = []
+    for m in messages:
+        if m["type"] == "text":
+            out.append(m["text"]["body"])
+        elif m["type"] == "interactive":
+            out.append(m["interactive"]["body"]["text"])
+    return "\n".join(out)
+
+
+def choices(message):
+    action = message["interactive"]["action"]
+    if "buttons" in action:
+        return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
+    return [(r["title"], r["id"]) for s in action["sections"] for r in s["rows"]]
+
+
+@pytest.fixture
+def database(postgres_schema):
+    db = Database(postgres_schema_url(postgres_schema))
+    yield db
+    db.dispose()
+
+
+def test_the_signature_is_hmac_sha256_of_the_raw_body():
+    channel = WhatsAppInput(app_secret="secret", verify_token="", access_token="", phone_number_id="",
+                            api_base_url="http://127.0.0.1:1", media_dir="/tmp")
+    vector = "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914"
+    assert channel.signed(b"test", vector)
+    assert not channel.signed(b"test ", vector)
+    assert not channel.signed(b"test", None) and not channel.signed(b"test", "sha1=abc")
+
+
+def test_the_channel_refuses_to_start_without_an_app_secret(monkeypatch):
+    monkeypatch.delenv("WHATSAPP_APP_SECRET", raising=False)
+    with pytest.raises(RasaException, match="app secret"):
+        WhatsAppInput.from_credentials({})
+
+
+def test_webhook_verification(servers):
+    url = f"{servers.url}/webhooks/whatsapp/webhook"
+    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": WHATSAPP["WHATSAPP_VERIFY_TOKEN"],
+                                   "hub.challenge": "1158201444"}, timeout=10)
+    assert (ok.status_code, ok.text) == (200, "1158201444")
+    wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
+                                      "hub.challenge": "1158201444"}, timeout=10)
+    assert wrong.status_code == 403
+
+
+def test_a_signed_text_reaches_rasa_and_the_reply_reaches_whatsapp(servers, graph_api):
+    sender = citizen()
+    replies = say(servers, graph_api, wa.text(sender, "hi"), expect=2)
+    assert "Seva" in shown(replies)
+    assert replies[0]["type"] == "interactive" and choices(replies[0])[0] == (
+        "English", '/choose_language{"language": "en"}')
+
+
+def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(servers, graph_api):
+    sender = citizen()
+    body = wa.envelope([wa.text(sender, "hi")])
+    assert post(servers, body, secret="not-the-secret").status_code == 403
+    raw = json.dumps(body).encode()
+    missing = requests.post(f"{servers.url}/webhooks/whatsapp/webhook", data=raw,
+                            headers={"Content-Type": "application/json"}, timeout=10)
+    assert missing.status_code == 403
+    time.sleep(3)
+    assert graph_api.sent_to(sender) == []
+
+
+def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_api):
+    sender = citizen()
+    message = wa.text(sender, "hi")
+    assert post(servers, wa.envelope([message])).status_code == 200
+    first = graph_api.wait_for(sender, 2)
+    assert post(servers, wa.envelope([message])).status_code == 200
+    time.sleep(3)
+    assert len(graph_api.sent_to(sender)) == len(first) == 2
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"{" * 10, 400),
+    (b'{"object": "whatsapp_business_account", "entry": [{"changes": [', 400),
+    (b'["not", "a", "notification"]', 400),
+    (b"\xff\xfe not utf-8", 400),
+    (b'{"entry": []}' + b" " * (1024 * 1024), 413),
+])
+def test_malformed_truncated_and_oversized_bodies(servers, raw, status):
+    assert post(servers, raw).status_code == status
+    assert requests.get(f"{servers.url}/status", timeout=10).ok
+
+
+def test_statuses_and_errors_are_acknowledged_without_replies(servers, graph_api):
+    sender = citizen()
+    assert post(servers, wa.envelope(statuses=[wa.status(sender)], errors=[wa.value_error()])).status_code == 200
+    time.sleep(2)
+    assert graph_api.sent_to(sender) == []
+
+
+def test_audio_and_stickers_get_a_polite_answer_in_the_citizens_language(servers, graph_api):
+    sender = citizen()
+    say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
+    replies = say(servers, graph_api, wa.audio(sender), expect=1)
+    assert "JPEG" in shown(replies) and letters_scripts(shown(replies)) == {"GURMUKHI"}
+    replies = say(servers, graph_api, wa.sticker(sender), expect=1)
+    assert "JPEG" in shown(replies)
+
+
+def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api):
+    sender = citizen()
+    replies = say(servers, graph_api, wa.text(sender, "I want to file a complaint"), expect=1)
+    assert replies[0]["type"] == "text" and "2. Garbage" in replies[0]["text"]["body"]
+    replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
+    assert [title for title, _ in choices(replies[0])] == [
+        "Garbage to be cleared", "Road not swept", "Damaged garbage bin", "Garbage being burnt"]
+
+
+def test_a_number_does_not_answer_an_older_question(servers, graph_api):
+    sender = citizen()
+    say(servers, graph_api, wa.text(sender, "I want to file a complaint"), expect=1)
+    say(servers, graph_api, wa.text(sender, "street lights"), expect=1)
+    replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
+    # "2" now answers the town question (no town has that name), not the category list sent before it.
+    assert replies[0]["type"] == "text" and "\"2\"" in shown(replies)
+
+
+def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph_api):
+    sender = citizen()
+    first, second = wa.text(sender, "I want to file a complaint"), wa.text(sender, "2")
+    assert post(servers, wa.envelope([first])).status_code == 200
+    assert post(servers, wa.envelope([second])).status_code == 200
+    replies = graph_api.wait_for(sender, 2)
+    assert replies[0]["type"] == "text" and "2. Garbage" in replies[0]["text"]["body"]
+    assert [title for title, _ in choices(replies[1])][0] == "Garbage to be cleared"
+
+
+def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(servers, graph_api, database):
+    sender = citizen()
+    graph_api.add_media("714250431213", "image/jpeg", JPEG)
+    replies = say(servers, graph_api, wa.text(sender, "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ"),
+                  expect=1)
+    assert letters_scripts(shown(replies)) == {"GURMUKHI"} and "ਫ਼ੋਟੋ" in shown(replies)
+
+    replies = say(servers, graph_api, wa.image(sender, "714250431213"), expect=1)
+    assert letters_scripts(shown(replies)) == {"GURMUKHI"}
+
+    replies = say(servers, graph_api, wa.location(sender, 30.6425, 76.8173), expect=2)
+    summary, question = replies
+    assert "ਜ਼ੀਰਕਪੁਰ" in shown([summary]) and "30.642500,76.817300" in shown([summary])
+    yes = choices(question)[0]
+    assert yes[1] == "/affirm" and letters_scripts(yes[0]) == {"GURMUKHI"}
+
+    replies = say(servers, graph_api, wa.button_reply(sender, yes[1], yes[0]), expect=1)
+    number = next(w.strip("*") for w in shown(replies).split() if w.strip("*").startswith("PB-PGR-"))
+    with database.session() as session:
+        row = session.scalar(select(Complaint).where(Complaint.number == number))
+        assert (row.sender_id, row.channel, row.language) == (sender, "whatsapp", "pa")
+        assert (row.service_code, row.tenant_id, row.locality_code) == ("StreetLightNotWorking", "pb.zirakpur",
+                                                                        "ZRK001")
+        assert (row.latitude, row.longitude) == (30.6425, 76.8173)
+        photo = session.scalar(select(Attachment.uri).where(Attachment.complaint_id == row.id))
+        assert photo.startswith(servers.media_dir) and open(photo, "rb").read() == JPEG
+
+
+def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(servers, graph_api):
+    sender = citizen()
+    graph_api.fail_next(500)
+    graph_api.fail_next(400, 130429)
+    replies = say(servers, graph_api, wa.text(sender, "hi"), expect=2)
+    time.sleep(1)
+    assert len(graph_api.sent_to(sender)) == len(replies) == 2
+
+
+def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph_api):
+    sender = citizen()
+    say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
+    before = len(graph_api.sent_to(sender))
+    answer = requests.post(f"{servers.url}/conversations/{sender}/trigger_intent",
+                           params={"output_channel": "whatsapp"}, json={"name": "greet"}, timeout=60)
+    assert answer.ok
+    sent = graph_api.wait_for(sender, before + 2)[before:]
+    assert len(sent) == 2 and letters_scripts(shown(sent)) == {"GURMUKHI"}
+
+
+def test_a_missed_call_starts_the_conversation_with_a_template(servers, graph_api):
+    url = f"{servers.url}/webhooks/whatsapp/missed_call"
+    caller = f"98{uuid.uuid4().int % 10**8:08d}"
+    refused = requests.post(url, json={"caller": caller}, headers={"X-Seva-Token": "wrong"}, timeout=10)
+    assert refused.status_code == 401
+    answer = requests.post(url, data={"From": f"0{caller}"},
+                           headers={"X-Seva-Token": WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10)
+    assert answer.status_code == 202 and answer.json()["to"] == f"91{caller}"
+    sent = graph_api.wait_for(f"91{caller}", 1)
+    assert sent[0]["type"] == "template" and sent[0]["template"]["name"] == "seva_welcome"
+    no_number = requests.post(url, json={"caller": "12"}, headers={"X-Seva-Token": WHATSAPP[
+        "WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10)
+    assert no_number.status_code == 400

@@ -1,0 +1,356 @@
+"""The custom actions and the complaint form, run as the action server runs them, on a real SQLite database."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.actions import (
+    ActionCancelComplaint,
+    ActionMoreComplaints,
+    ActionStartComplaint,
+    ActionSubmitComplaint,
+    ActionTrackComplaint,
+)
+from actions.forms import ActionAskComplaintCategory, ActionAskConfirmed, ActionAskLocality, ValidateComplaintForm
+from seva.models import Complaint
+from tests.helpers import DOWN_DATABASE_URL, services_on, tracker
+
+FILLED = {
+    "complaint_type": "StreetLightNotWorking",
+    "complaint_category": "StreetLights",
+    "city": "pb.jalandhar",
+    "locality": "Model Town",
+    "locality_code": "JLC388",
+    "description": "the streetlight outside my house is dead since a week",
+    "photo": "https://example.org/light.jpg",
+    "location": "31.326000,75.576000",
+    "confirmed": "yes",
+    "draft_id": "draft-1",
+}
+
+
+@pytest.fixture
+def services(sqlite_services):
+    """The action server's services, on a real SQLite file."""
+    return sqlite_services
+
+
+@pytest.fixture
+def services_down():
+    services = services_on(DOWN_DATABASE_URL)
+    yield services
+    services.close()
+
+
+def run(action, t, domain=None):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, domain or {})
+    return events, dispatcher.messages
+
+
+def responses(messages):
+    return [m["response"] for m in messages]
+
+
+def slots_set(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def count_complaints(db):
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Complaint))
+
+
+# Filing
+
+
+def test_submitting_files_the_complaint_and_gives_its_number(services):
+    events, messages = run(ActionSubmitComplaint(services), tracker("yes", "affirm", slots=FILLED))
+    assert responses(messages) == ["utter_complaint_filed"]
+    assert messages[0]["number"].startswith("PB-PGR-")
+    assert messages[0]["department"] == "Street Lights" and messages[0]["city_name"] == "Jalandhar"
+    assert all(value is None for value in slots_set(events).values())
+    with services.database.session() as session:
+        row = session.scalar(select(Complaint))
+        assert (row.number, row.sender_id, row.channel) == (messages[0]["number"], "citizen-1", "rest")
+        assert (row.latitude, row.longitude) == (31.326, 75.576)
+
+
+def test_a_retried_submission_files_one_complaint(services):
+    _, first = run(ActionSubmitComplaint(services), tracker("yes", "affirm", slots=FILLED))
+    _, second = run(ActionSubmitComplaint(services), tracker("yes", "affirm", slots=FILLED))
+    assert first[0]["number"] == second[0]["number"]
+    assert count_complaints(services.database) == 1
+
+
+def test_when_the_database_is_down_the_citizen_hears_an_apology_and_keeps_the_answers(services_down):
+    events, messages = run(ActionSubmitComplaint(services_down), tracker("yes", "affirm", slots=FILLED))
+    assert responses(messages) == ["utter_submit_failed"]
+    assert slots_set(events) == {"submission_pending": True}
+
+
+def test_the_first_message_becomes_the_description_when_it_describes_the_problem():
+    text = "the streetlight outside my house is dead since a week, Model Town Jalandhar"
+    events, _ = run(ActionStartComplaint(), tracker(text, "file_complaint",
+                                                   entities=[{"entity": "complaint_type",
+                                                              "value": "StreetLightNotWorking"}]))
+    assert slots_set(events)["description"] == text
+    events, _ = run(ActionStartComplaint(), tracker("i want to complain", "file_complaint"))
+    assert "description" not in slots_set(events) and slots_set(events)["draft_id"]
+
+
+def test_cancelling_drops_the_draft_and_the_form():
+    events, messages = run(ActionCancelComplaint(),
+                           tracker("stop", "stop", slots=FILLED, active_loop="complaint_form"))
+    assert responses(messages) == ["utter_complaint_cancelled"]
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    assert slots_set(events)["complaint_type"] is None
+
+
+def test_cancelling_with_nothing_going_on_says_so():
+    _, messages = run(ActionCancelComplaint(), tracker("cancel", "stop"))
+    assert responses(messages) == ["utter_nothing_to_cancel"]
+
+
+# Tracking
+
+
+def file_some(services, count, sender="citizen-1"):
+    numbers = []
+    for i in range(count):
+        _, messages = run(ActionSubmitComplaint(services),
+                          tracker("yes", "affirm", slots={**FILLED, "draft_id": f"d{i}"}, sender_id=sender))
+        numbers.append(messages[0]["number"])
+    return numbers
+
+
+def test_tracking_by_number_shows_status_and_history(services):
+    number = file_some(services, 1)[0]
+    _, messages = run(ActionTrackComplaint(services),
+                      tracker(f"status of {number.lower()}", "track_complaint",
+                              entities=[{"entity": "complaint_id", "value": number}]))
+    assert responses(messages) == ["utter_complaint_status"]
+    status = messages[0]
+    assert status["number"] == number and status["status"] == "Filed, waiting to be assigned"
+    assert status["place"] == "Model Town" and status["city_name"] == "Jalandhar"
+    assert "Filed" in status["history"]
+
+
+def test_someone_elses_complaint_is_not_found(services):
+    number = file_some(services, 1, sender="citizen-1")[0]
+    _, messages = run(ActionTrackComplaint(services),
+                      tracker(f"status of {number}", "track_complaint", sender_id="citizen-2"))
+    assert responses(messages) == ["utter_complaint_not_found"]
+
+
+def test_my_complaints_come_in_pages_of_five(services):
+    file_some(services, 7)
+    events, messages = run(ActionTrackComplaint(services), tracker("my complaints", "track_complaint"))
+    assert responses(messages) == ["utter_my_complaints", "utter_more_complaints"]
+    assert (messages[0]["first"], messages[0]["last"], messages[0]["total"]) == (1, 5, 7)
+    assert messages[0]["lines"].count("PB-PGR-") == 5
+    events, messages = run(ActionMoreComplaints(services),
+                           tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}))
+    assert responses(messages) == ["utter_my_complaints"]
+    assert (messages[0]["first"], messages[0]["last"]) == (6, 7)
+    _, messages = run(ActionMoreComplaints(services),
+                      tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}))
+    assert responses(messages) == ["utter_no_more_complaints"]
+
+
+def test_no_complaints_yet(services):
+    _, messages = run(ActionTrackComplaint(services), tracker("my complaints", "track_complaint"))
+    assert responses(messages) == ["utter_no_complaints"]
+
+
+def test_tracking_while_the_database_is_down_apologises(services_down):
+    _, messages = run(ActionTrackComplaint(services_down), tracker("my complaints", "track_complaint"))
+    assert responses(messages) == ["utter_service_down"]
+
+
+# The form
+
+
+async def validate(domain, t):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateComplaintForm().run(dispatcher, t, domain)
+    return slots_set(events), dispatcher.messages
+
+
+async def test_a_misspelt_town_is_taken(domain):
+    slots, messages = await validate(domain, tracker("jalandher", "inform", slots={"complaint_type": "DamagedRoad",
+                                                                                   "requested_slot": "city"},
+                                                     new_slots={"city": "jalandher"},
+                                                     active_loop="complaint_form"))
+    assert slots["city"] == "pb.jalandhar" and messages == []
+
+
+async def test_an_unsure_town_is_asked_about_with_buttons(domain):
+    slots, messages = await validate(domain, tracker("patla", "inform", slots={"complaint_type": "DamagedRoad",
+                                                                               "requested_slot": "city"},
+                                                     new_slots={"city": "patla"}, active_loop="complaint_form"))
+    assert slots["city"] is None
+    assert responses(messages) == ["utter_did_you_mean_city"]
+    assert [b["title"] for b in messages[0]["buttons"]][:2] == ["Patiala", "Batala"]
+    assert messages[0]["buttons"][0]["payload"] == '/inform{"city": "pb.patiala"}'
+
+
+async def test_an_unknown_town_is_refused_politely(domain):
+    slots, messages = await validate(domain, tracker("gotham", "inform", slots={"complaint_type": "DamagedRoad",
+                                                                                "requested_slot": "city"},
+                                                     new_slots={"city": "gotham"}, active_loop="complaint_form"))
+    assert slots["city"] is None and responses(messages) == ["utter_unknown_city"]
+
+
+async def test_a_locality_that_exists_twice_is_disambiguated(domain):
+    before = {"complaint_type": "StreetLightNotWorking", "city": "pb.jalandhar", "requested_slot": "locality"}
+    slots, messages = await validate(domain, tracker("model town", "inform", slots=before,
+                                                     new_slots={"locality": "model town"},
+                                                     active_loop="complaint_form"))
+    assert slots["locality"] is None
+    assert responses(messages) == ["utter_which_locality"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"locality_code": "JLC373"}', '/inform{"locality_code": "JLC388"}']
+    assert all("Ward" in b["title"] for b in messages[0]["buttons"])
+
+    slots, messages = await validate(domain, tracker('/inform{"locality_code": "JLC388"}', "inform", slots=before,
+                                                     entities=[{"entity": "locality_code", "value": "JLC388"}],
+                                                     new_slots={"locality": "JLC388"}, active_loop="complaint_form"))
+    assert (slots["locality"], slots["locality_code"]) == ("Model Town", "JLC388") and messages == []
+
+
+async def test_an_unknown_place_is_kept_as_a_landmark(domain):
+    before = {"complaint_type": "DamagedRoad", "city": "pb.phagwara", "requested_slot": "locality"}
+    text = "behind the old water tank"
+    slots, messages = await validate(domain, tracker(text, "inform", slots=before, new_slots={"locality": text},
+                                                     active_loop="complaint_form"))
+    assert (slots["locality"], slots["landmark"], slots["locality_code"]) == (text, text, None)
+    assert responses(messages) == ["utter_landmark_kept"]
+
+
+async def test_a_town_without_a_locality_list_takes_the_place_as_written(domain):
+    before = {"complaint_type": "DamagedRoad", "city": "pb.ludhiana", "requested_slot": "locality"}
+    slots, messages = await validate(domain, tracker("Sarabha Nagar", "inform", slots=before,
+                                                     new_slots={"locality": "Sarabha Nagar"},
+                                                     active_loop="complaint_form"))
+    assert (slots["locality"], slots["landmark"]) == ("Sarabha Nagar", "Sarabha Nagar") and messages == []
+
+
+async def test_an_emoji_is_not_a_description(domain):
+    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
+              "requested_slot": "description"}
+    slots, messages = await validate(domain, tracker("😡😡", "nlu_fallback", slots=before,
+                                                     new_slots={"description": "😡😡"},
+                                                     active_loop="complaint_form"))
+    assert slots["description"] is None and responses(messages) == ["utter_description_too_short"]
+
+
+async def test_a_very_long_description_is_kept_within_bounds(domain):
+    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
+              "requested_slot": "description"}
+    text = "the drain is overflowing " * 20_000
+    slots, _ = await validate(domain, tracker(text, "file_complaint", slots=before, new_slots={"description": text},
+                                              active_loop="complaint_form"))
+    assert 0 < len(slots["description"]) <= 4000
+
+
+@pytest.mark.parametrize(
+    "text, intent, metadata, expected",
+    [
+        ("", "nlu_fallback", {"image": {"uri": "media/ab12.jpg", "mime_type": "image/jpeg"}}, "media/ab12.jpg"),
+        ("here https://example.org/p.jpg", "inform", {}, "https://example.org/p.jpg"),
+        ("/skip", "skip", {}, "skipped"),
+        ("nahi", "deny", {}, "skipped"),
+        ("blue", "inform", {}, None),
+    ],
+)
+async def test_the_photo_answer(domain, text, intent, metadata, expected):
+    before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
+    slots, messages = await validate(domain, tracker(text, intent, slots=before, metadata=metadata,
+                                                     active_loop="complaint_form"))
+    assert slots["photo"] == expected
+    assert responses(messages) == ([] if expected else ["utter_photo_not_understood"])
+
+
+@pytest.mark.parametrize(
+    "text, intent, metadata, expected",
+    [
+        ("", "nlu_fallback", {"location": {"latitude": 31.3260152, "longitude": 75.5761829}}, "31.326015,75.576183"),
+        ("31.33, 75.58", "track_complaint", {}, "31.330000,75.580000"),
+        ("51.5, -0.12", "inform", {}, None),
+        ("skip", "skip", {}, "skipped"),
+    ],
+)
+async def test_the_location_answer(domain, text, intent, metadata, expected):
+    before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
+    slots, _ = await validate(domain, tracker(text, intent, slots=before, metadata=metadata,
+                                              active_loop="complaint_form"))
+    assert slots["location"] == expected
+
+
+async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(domain):
+    before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
+    slots, messages = await validate(domain, tracker("my complaints", "track_complaint", slots=before,
+                                                     active_loop="complaint_form"))
+    assert "location" not in slots and messages == []
+
+
+async def test_confirming_and_correcting(domain):
+    before = {**FILLED, "confirmed": None, "requested_slot": "confirmed"}
+    slots, _ = await validate(domain, tracker("yes", "affirm", slots=before, new_slots={"confirmed": "yes"},
+                                              active_loop="complaint_form"))
+    assert slots["confirmed"] == "yes"
+    slots, messages = await validate(domain, tracker("no", "deny", slots=before, new_slots={"confirmed": "no"},
+                                                     active_loop="complaint_form"))
+    assert slots["confirmed"] is None and responses(messages) == ["utter_ask_correction"]
+    slots, _ = await validate(domain, tracker('/inform{"correction": "city"}', "inform", slots=before,
+                                              entities=[{"entity": "correction", "value": "city"}],
+                                              new_slots={"confirmed": "/inform"}, active_loop="complaint_form"))
+    assert slots["city"] is None and slots["locality"] is None and slots["confirmed"] is None
+    assert slots.get("complaint_type", FILLED["complaint_type"]) == FILLED["complaint_type"]
+
+
+async def test_a_category_picked_by_number_and_a_one_service_category_fills_the_type(domain):
+    before = {"requested_slot": "complaint_category"}
+    slots, _ = await validate(domain, tracker("2", "inform", slots=before, new_slots={"complaint_category": "2"},
+                                              active_loop="complaint_form"))
+    assert slots["complaint_category"] == "Garbage" and "complaint_type" not in slots
+    slots, _ = await validate(domain, tracker('/inform{"complaint_category": "StreetLights"}', "inform",
+                                              slots=before, entities=[{"entity": "complaint_category",
+                                                                       "value": "StreetLights"}],
+                                              new_slots={"complaint_category": "StreetLights"},
+                                              active_loop="complaint_form"))
+    assert (slots["complaint_category"], slots["complaint_type"]) == ("StreetLights", "StreetLightNotWorking")
+
+
+async def test_a_later_answer_does_not_overwrite_the_complaint_type(domain):
+    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
+              "requested_slot": "description"}
+    text = "also the drain next to it is blocked"
+    slots, _ = await validate(domain, tracker(text, "file_complaint", slots=before,
+                                              entities=[{"entity": "complaint_type",
+                                                         "value": "OverflowingOrBlockedDrain"}],
+                                              new_slots={"complaint_type": "OverflowingOrBlockedDrain",
+                                                         "description": text},
+                                              active_loop="complaint_form"))
+    assert slots["complaint_type"] == "StreetLightNotWorking" and slots["description"] == text
+
+
+def test_the_category_question_offers_every_category_as_a_button():
+    _, messages = run(ActionAskComplaintCategory(), tracker("file a complaint", "file_complaint"))
+    assert len(messages[0]["buttons"]) == 13
+    assert messages[0]["buttons"][0]["payload"] == '/inform{"complaint_category": "StreetLights"}'
+
+
+def test_the_summary_is_shown_before_asking_to_file():
+    _, messages = run(ActionAskConfirmed(), tracker("skip", "skip", slots={**FILLED, "confirmed": None}))
+    assert responses(messages) == ["utter_complaint_summary", "utter_ask_confirmed"]
+    assert messages[0]["place"] == "Model Town" and messages[0]["photo_count"] == 1
+
+
+def test_the_locality_question_names_the_town_unless_choices_were_just_offered():
+    _, messages = run(ActionAskLocality(), tracker("jalandhar", "inform", slots={"city": "pb.jalandhar"}))
+    assert responses(messages) == ["utter_ask_locality"] and messages[0]["city_name"] == "Jalandhar"
+    t = tracker("model town", "inform", slots={"city": "pb.jalandhar"})
+    t.events.append({"event": "bot", "text": "Which one?", "data": {"buttons": [{"title": "a", "payload": "/x"}]}})
+    _, messages = run(ActionAskLocality(), t)
+    assert messages == []
