@@ -1,0 +1,52 @@
+"""The WhatsApp channel's memory of message ids: a redelivery within the promised week is recognised, and ids
+older than that are forgotten on the channel's own schedule, so the table does not grow without bound."""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from connectors.whatsapp.store import FORGET_EVERY, ChannelStore, SeenMessage
+
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+WEEK = timedelta(days=7)
+
+
+def kept(services):
+    with services.database.session() as session:
+        return set(session.scalars(select(SeenMessage.message_id)))
+
+
+def test_a_redelivery_within_the_week_is_recognised(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
+    assert store.first_time("wamid.1", "919812345678", now=T0)
+    assert not store.first_time("wamid.1", "919812345678", now=T0 + timedelta(days=6))
+
+
+def test_ids_older_than_the_week_are_forgotten_by_the_next_message_after_the_hour(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
+    store.first_time("wamid.old", "919812345678", now=T0)
+    store.first_time("wamid.recent", "919812345678", now=T0 + timedelta(days=5))
+    assert kept(sqlite_services) == {"wamid.old", "wamid.recent"}
+    store.first_time("wamid.new", "919812345679", now=T0 + WEEK + timedelta(minutes=1))
+    assert kept(sqlite_services) == {"wamid.recent", "wamid.new"}
+
+
+def test_forgetting_runs_at_most_once_an_hour(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
+    store.first_time("wamid.a", "919812345678", now=T0)
+    store.first_time("wamid.b", "919812345678", now=T0 + timedelta(seconds=1))
+    later = T0 + WEEK + timedelta(minutes=30)
+    store.first_time("wamid.c", "919812345678", now=later - FORGET_EVERY + timedelta(minutes=1))
+    # Less than an hour since the last forgetting: nothing forgotten yet, however old.
+    store.first_time("wamid.d", "919812345678", now=later)
+    assert {"wamid.a", "wamid.b"} <= kept(sqlite_services)
+    store.first_time("wamid.e", "919812345678", now=later + FORGET_EVERY)
+    assert not {"wamid.a", "wamid.b"} & kept(sqlite_services)
+
+
+def test_the_period_is_the_channels_setting(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=timedelta(days=2))
+    store.first_time("wamid.1", "919812345678", now=T0)
+    assert store.forget_old(now=T0 + timedelta(days=2, minutes=1)) == 1
+    with sqlite_services.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(SeenMessage)) == 0
