@@ -26,11 +26,14 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate test e2e evaluate bench-whatsapp bench-lifecycle services clean
+.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate \
+	bench-whatsapp bench-lifecycle services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
 	@echo "make test      run every test (sets everything up first)"
+	@echo "make test-unit the fast tier: no PostgreSQL, Redis or trained model"
+	@echo "make lint      ruff (lint and format), mypy and the import contracts"
 	@echo "make train     retrain the model if data or config changed"
 	@echo "make serve     Rasa with the REST channel on $(RASA_PORT), action server on $(ACTIONS_PORT), staff API on $(STAFF_API_PORT), notification worker"
 	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
@@ -52,7 +55,11 @@ train: $(MODEL)
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models
-	/usr/bin/time -f "training took %e s" $(RASA) train --fixed-model-name seva --out models
+	@echo "training the model (log: results/train.log) ..."
+	@mkdir -p results
+	@/usr/bin/time -f "training took %e s" -o results/train.time $(RASA) train --fixed-model-name seva --out models \
+		> results/train.log 2>&1 || { tail -n 40 results/train.log; echo "training failed: results/train.log"; exit 1; }
+	@cat results/train.time
 	@touch $@
 
 actions: venv
@@ -89,16 +96,34 @@ validate: venv
 services:
 	scripts/services.sh
 
-# The model is trained once; unit, full-stack and story tests and the held-out evaluation all use it.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Three tiers: unit (needs nothing of the machine), integration (real PostgreSQL), fullstack (the real Rasa).
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: services venv
+	$(BIN)/python -m pytest tests/integration
+
+test-fullstack: services $(MODEL)
+	$(BIN)/python -m pytest tests/fullstack
+
+# The model is trained once; the full-stack and story tests and the held-out evaluation all use it.
 test: services validate $(MODEL)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests/unit tests/integration tests/fullstack
 	$(MAKE) --no-print-directory e2e
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu --min-intent-accuracy $(MIN_INTENT_ACCURACY)
 
 # Every tests/test_*.yml is a file of test stories (one per language cell); Rasa takes one folder of them.
 e2e: $(MODEL)
 	@rm -rf results/e2e-stories && mkdir -p results/e2e-stories && cp tests/test_*.yml results/e2e-stories/
-	$(RASA) test core --model $(MODEL) --stories results/e2e-stories --fail-on-prediction-errors --out results/e2e
+	@$(RASA) test core --model $(MODEL) --stories results/e2e-stories --fail-on-prediction-errors --out results/e2e \
+		> results/e2e.log 2>&1 || { tail -n 40 results/e2e.log; echo "test stories failed: results/e2e.log"; exit 1; }
+	@grep -E "Evaluating [0-9]+ stories|on (CONVERSATION|ACTION) level|Correct:" results/e2e.log | sed 's/.*rasa.core.test *- *//'
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu

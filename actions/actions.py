@@ -1,4 +1,5 @@
 """Rasa's side of filing and tracking: read the slots, call the domain, choose a response."""
+
 from __future__ import annotations
 
 import hashlib

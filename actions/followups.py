@@ -1,5 +1,6 @@
 """After filing, in chat: reopen a resolved or rejected complaint, rate how it was handled, or add a comment or
 a photo to an open one. One form serves the three; the kind of follow-up decides what it asks."""
+
 from __future__ import annotations
 
 import logging
@@ -25,7 +26,8 @@ from seva.lifecycle import NotFound, Photo
 from seva.numbering import canonical_number
 from seva.storage import utcnow
 from seva.text import PHOTO_TEXT
-from seva.workflow import COMMENT, DECIDED_STATUSES, OPEN_STATUSES, RATE as RATING, REOPEN_WINDOW, Actor, Refused, refusal
+from seva.workflow import COMMENT, DECIDED_STATUSES, OPEN_STATUSES, REOPEN_WINDOW, Actor, Refused, refusal
+from seva.workflow import RATE as RATING
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +47,30 @@ class Followup:
 
 
 FOLLOWUPS = {
-    REOPEN: Followup("REOPEN", ("reason",), "utter_ask_target_complaint_reopen", "utter_nothing_to_reopen",
-                     "utter_cannot_reopen", "utter_reopen_done"),
-    RATE: Followup(RATING, ("rating", "feedback"), "utter_ask_target_complaint_rate", "utter_nothing_to_rate",
-                   "utter_cannot_rate", "utter_rate_done"),
-    ADD: Followup(COMMENT, ("addition",), "utter_ask_target_complaint_add", "utter_nothing_to_add",
-                  "utter_cannot_add", "utter_add_done"),
+    REOPEN: Followup(
+        "REOPEN",
+        ("reason",),
+        "utter_ask_target_complaint_reopen",
+        "utter_nothing_to_reopen",
+        "utter_cannot_reopen",
+        "utter_reopen_done",
+    ),
+    RATE: Followup(
+        RATING,
+        ("rating", "feedback"),
+        "utter_ask_target_complaint_rate",
+        "utter_nothing_to_rate",
+        "utter_cannot_rate",
+        "utter_rate_done",
+    ),
+    ADD: Followup(
+        COMMENT,
+        ("addition",),
+        "utter_ask_target_complaint_add",
+        "utter_nothing_to_add",
+        "utter_cannot_add",
+        "utter_add_done",
+    ),
 }
 INTENTS = {"reopen_complaint": REOPEN, "rate_complaint": RATE, "add_to_complaint": ADD}
 MIN_REASON = 3
@@ -81,7 +101,7 @@ class ActionStartFollowup(UsesServices, Action):
         return "action_start_followup"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        kind = INTENTS.get(conv.intent(tracker))
+        kind = INTENTS.get(conv.intent(tracker) or "")
         events = conv.clear_followup()
         if kind is None:
             return events
@@ -103,8 +123,7 @@ class ActionStartFollowup(UsesServices, Action):
         return events
 
 
-def _choose(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, kind: str,
-            number: Optional[str]):
+def _choose(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: Optional[str]):
     """The complaint named or the only candidate; None to ask; False when there is nothing to follow up."""
     now = utcnow()
     if number:
@@ -234,8 +253,7 @@ class ActionAskTargetComplaint(UsesServices, Action):
             logger.exception("Could not read the complaints of %s", tracker.sender_id)
             candidates = []
         buttons = [
-            {"title": view.number, "payload": f'/inform{{"complaint_id": "{view.number}"}}'}
-            for view in candidates
+            {"title": view.number, "payload": f'/inform{{"complaint_id": "{view.number}"}}'} for view in candidates
         ]
         dispatcher.utter_message(response=FOLLOWUPS[kind].ask_which, buttons=buttons)
         return []
@@ -271,7 +289,10 @@ class ActionSubmitFollowup(UsesServices, Action):
         except Refused as reason:
             logger.info("Follow-up %s on %s refused: %s", kind, number, reason.message)
             current = self.services.complaints.find(tracker.sender_id, number)
-            dispatcher.utter_message(response=refusal_response(kind, reason), **_about(current, tracker))
+            if current is None:
+                dispatcher.utter_message(response="utter_complaint_not_found", number=number)
+            else:
+                dispatcher.utter_message(response=refusal_response(kind, reason), **_about(current, tracker))
             return done
         except SQLAlchemyError:
             logger.exception("Could not record the %s of %s", kind, number)
@@ -281,6 +302,6 @@ class ActionSubmitFollowup(UsesServices, Action):
         if kind == REOPEN:
             values["due_date"] = local_date(view.due_at)
         if kind == RATE:
-            values["stars"] = "⭐" * view.rating
+            values["stars"] = "⭐" * (view.rating or 0)
         dispatcher.utter_message(response=FOLLOWUPS[kind].done, **values)
         return done

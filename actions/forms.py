@@ -1,4 +1,5 @@
 """The complaint form: what to ask next, and how each answer is understood."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation as conv
-from seva.catalogue import load_catalogue
 from actions.conversation import SKIPPED
-from seva.matching import SURE, decide, load_gazetteer, normalise
 from actions.replies import summary
+from seva.catalogue import load_catalogue
+from seva.matching import SURE, decide, load_gazetteer, normalise
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
@@ -179,17 +180,18 @@ class ValidateComplaintForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_landmark_kept", typed=typed, city_name=city_name)
                 return _landmark(typed)
             codes = gazetteer.localities_named(tenant_id, match.name)
-        if len(codes) > 1:
+        places = [place for place in map(catalogue.locality, codes) if place is not None]
+        if len(places) > 1:
             dispatcher.utter_message(
                 response="utter_which_locality",
                 city_name=city_name,
-                typed=catalogue.locality(codes[0]).name(language),
-                buttons=[_locality_button(catalogue.locality(c), language, with_where=True) for c in codes],
+                typed=places[0].name(language),
+                buttons=[_locality_button(place, language, with_where=True) for place in places],
             )
             return {"locality": None, "place_typed": typed}
-        if not codes:
+        if not places:
             return _landmark(typed)
-        return _locality(codes[0], catalogue.locality(codes[0]).name_en)
+        return _locality(places[0].code, places[0].name_en)
 
     def validate_description(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         kept = _kept(tracker, "description")

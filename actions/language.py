@@ -1,4 +1,5 @@
 """Which language to answer in: the citizen's own choice, else the language they write in."""
+
 from __future__ import annotations
 
 import logging

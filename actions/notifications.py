@@ -1,6 +1,7 @@
 """Telling the citizen what happened to a complaint. The notification worker triggers the intent
 `complaint_updated` with the update in its entities; this action says it in the conversation's language, with
 what the citizen can do next. It needs no database, so an outage there cannot swallow a notification."""
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation as conv
-from seva.catalogue import load_catalogue
 from actions.replies import NOT_GIVEN
+from seva.catalogue import load_catalogue
 from seva.workflow import REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)

@@ -4,10 +4,11 @@ Templates hold the wording; these functions only provide names from the catalogu
 translated fragment is ever glued to another here. Dates are written as digits, which read the same in all
 three languages.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
@@ -86,7 +87,7 @@ def listing(page: Page, language: str, page_size: int) -> Dict[str, Any]:
     return {"first": first, "last": first + len(page.items) - 1, "total": page.total, "lines": lines}
 
 
-def _place(code: str, typed: str, language: str) -> str:
+def _place(code: Optional[str], typed: Optional[str], language: str) -> str:
     locality = load_catalogue().locality(code) if code else None
     if locality:
         return locality.name(language)

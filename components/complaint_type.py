@@ -7,12 +7,11 @@ service; every other example teaches "no complaint type". The catalogue's servic
 languages) are examples too. Place names are masked first, so that a town does not become evidence of a
 problem ("Kapurthala" appearing in a few pothole examples).
 """
+
 from __future__ import annotations
 
 import logging
 from typing import Any, Dict, List, Text, Tuple
-
-from sklearn.pipeline import Pipeline
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,10 +19,11 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.pipeline import Pipeline
 
+from components.text_classifier import TrainedTextComponent, text_classifier
 from seva.catalogue import load_catalogue
 from seva.matching import load_gazetteer, normalise
-from components.text_classifier import TrainedTextComponent, text_classifier
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +109,12 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
     def rank(self, text: str) -> Tuple[float, List[Dict[str, Any]]]:
         """(the probability that the text describes a problem, the likeliest services if it does)."""
         prepared = [features_text(text)]
-        gate = self._models["complaint"]
+        gate = self.models["complaint"]
         complaint_probability = float(gate.predict_proba(prepared)[0][list(gate.classes_).index(COMPLAINT)])
-        service = self._models["service"]
+        service = self.models["service"]
         probabilities = service.predict_proba(prepared)[0]
         order = probabilities.argsort()[::-1][: self._config["ranking_length"]]
-        ranking = [
-            {"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order
-        ]
+        ranking = [{"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order]
         return complaint_probability, ranking
 
 

@@ -5,6 +5,7 @@ locality's name as the municipality writes it; ``complaint_id`` is the complaint
 ``language`` is ``en``, ``hi`` or ``pa``. The knowledge comes from the catalogue files, so nothing here is
 trained and a new town or locality needs no retraining.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -17,9 +18,9 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from seva.numbering import NUMBER_PATTERN
 from seva.languages import language_names_in
 from seva.matching import Gazetteer, load_gazetteer
+from seva.numbering import NUMBER_PATTERN
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

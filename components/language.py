@@ -5,6 +5,7 @@ hai" is Hindi, "gali vich kooda pya hai" Punjabi), so a small classifier over ch
 apart. It learns from our own training data: each file in ``data/nlu/`` is one cell, named by its language and
 script (``en.yml``, ``hi-latn.yml``, ``pa-latn.yml``, ...), and the Latin-script cells teach the classifier.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,15 +13,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from seva.matching import normalise
 from components.text_classifier import TrainedTextComponent, text_classifier
+from seva.matching import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def script_of(text: str) -> Optional[str]:
             if name:
                 script = name.split()[0]
                 counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=counts.get) if counts else None
+    return max(counts, key=lambda script: counts[script]) if counts else None
 
 
 def cell_language(cell: str) -> str:
@@ -66,10 +66,15 @@ class LanguageGuesser(TrainedTextComponent):
         if len(set(labels)) < 2:
             logger.warning("Fewer than two Latin-script cells in %s: no language guessing.", self._config["cells_dir"])
             return self._resource
-        self._models = {"language": text_classifier(
-            C=self._config["C"], balanced=True, char_ngrams=(1, 4), random_seed=self._config["random_seed"],
-            word_ngrams=(1, 1),
-        ).fit(texts, labels)}
+        self._models = {
+            "language": text_classifier(
+                C=self._config["C"],
+                balanced=True,
+                char_ngrams=(1, 4),
+                random_seed=self._config["random_seed"],
+                word_ngrams=(1, 1),
+            ).fit(texts, labels)
+        }
         self.persist()
         return self._resource
 

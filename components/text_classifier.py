@@ -4,19 +4,19 @@ whitespace-separated words, then logistic regression.
 Both feature kinds keep Devanagari and Gurmukhi words whole (scikit-learn's default word pattern splits them
 at vowel signs), and character n-grams carry misspellings and romanisations ("kooda", "kuda", "kuuda").
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 from typing import Any, Dict, Optional, Text, Tuple
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,14 @@ def text_classifier(
                 "features",
                 FeatureUnion(
                     [
-                        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True)),
-                        ("words", TfidfVectorizer(token_pattern=r"\S+", ngram_range=tuple(word_ngrams), sublinear_tf=True)),
+                        (
+                            "chars",
+                            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True),
+                        ),
+                        (
+                            "words",
+                            TfidfVectorizer(token_pattern=r"\S+", ngram_range=tuple(word_ngrams), sublinear_tf=True),
+                        ),
                     ]
                 ),
             ),
@@ -81,6 +87,13 @@ class TrainedTextComponent(GraphComponent):
         self._resource = resource
         self._models = models
 
+    @property
+    def models(self) -> Dict[str, Pipeline]:
+        """The trained models; only a trained component is persisted or asked to rank."""
+        if self._models is None:
+            raise RuntimeError(f"{type(self).__name__} is not trained")
+        return self._models
+
     @classmethod
     def create(
         cls,
@@ -88,13 +101,13 @@ class TrainedTextComponent(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TrainedTextComponent":
+    ) -> TrainedTextComponent:
         return cls(config, model_storage, resource)
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
             for name in self.MODEL_NAMES:
-                save(self._models[name], directory / f"{name}.skops")
+                save(self.models[name], directory / f"{name}.skops")
 
     @classmethod
     def load(
@@ -104,7 +117,7 @@ class TrainedTextComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "TrainedTextComponent":
+    ) -> TrainedTextComponent:
         try:
             with model_storage.read_from(resource) as directory:
                 models = {name: load(directory / f"{name}.skops") for name in cls.MODEL_NAMES}
@@ -112,5 +125,5 @@ class TrainedTextComponent(GraphComponent):
             models = {}
         if not all(models.get(name) for name in cls.MODEL_NAMES):
             logger.warning("%s was not trained: it leaves messages as they are.", cls.__name__)
-            models = None
+            return cls(config, model_storage, resource, None)
         return cls(config, model_storage, resource, models)

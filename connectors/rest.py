@@ -3,14 +3,15 @@
 A longer message (a 10 MB paste) would otherwise travel whole through the tracker to the action server,
 which refuses such a request, and the citizen would get silence instead of an answer.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Text
 
+from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
 from seva.text import MAX_READ
-from rasa.core.channels.rest import RestInput
 
 
 class BoundedRestInput(RestInput):

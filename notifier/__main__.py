@@ -11,25 +11,8 @@ import asyncio
 import logging
 import signal
 
-from notifier.delivery import RasaDelivery, TemplateDelivery
 from notifier.worker import Worker
 from seva import bootstrap
-from seva.bootstrap import Services
-from whatsapp_cloud.api import GraphApi
-
-
-def build(services: Services) -> Worker:
-    settings = services.settings
-    templates = None
-    if settings.whatsapp.access_token:
-        api = GraphApi.from_settings(settings.whatsapp)
-        templates = TemplateDelivery(api, settings.whatsapp.update_template, services.catalogue)
-    return Worker(
-        services.outbox,
-        RasaDelivery(settings.rasa_url, settings.rasa_auth_token),
-        templates,
-        services.citizens.last_whatsapp_at,
-    )
 
 
 async def main(interval: float) -> None:
@@ -37,7 +20,7 @@ async def main(interval: float) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await build(bootstrap.services()).run(stop, interval)
+    await Worker.from_services(bootstrap.services()).run(stop, interval)
 
 
 if __name__ == "__main__":

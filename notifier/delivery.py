@@ -1,5 +1,6 @@
 """The two ways an update reaches a citizen: through Rasa, which writes it in their language and conversation,
 or, more than 24 hours after they last wrote on WhatsApp, as a pre-approved WhatsApp template."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

@@ -1,4 +1,5 @@
 """Sends what the outbox holds, oldest first, and records each outcome; a failure is retried later."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,11 @@ from typing import Callable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from seva.storage import utcnow
-from seva.outbox import Outbox, Update
 from notifier.delivery import DeliveryError, RasaDelivery, TemplateDelivery
+from seva.bootstrap import Services
+from seva.outbox import Outbox, Update
+from seva.storage import utcnow
+from whatsapp_cloud.api import GraphApi
 
 logger = logging.getLogger(__name__)
 # WhatsApp lets a business write freely for 24 hours after the citizen's last message; keep a margin.
@@ -31,6 +34,21 @@ class Worker:
         self.templates = templates
         self.last_message_at = last_message_at
         self.batch = batch
+
+    @classmethod
+    def from_services(cls, services: Services) -> Worker:
+        """The worker of a process: Rasa's HTTP API, and WhatsApp templates when an access token is set."""
+        settings = services.settings
+        templates = None
+        if settings.whatsapp.access_token:
+            api = GraphApi.from_settings(settings.whatsapp)
+            templates = TemplateDelivery(api, settings.whatsapp.update_template, services.catalogue)
+        return cls(
+            services.outbox,
+            RasaDelivery(settings.rasa_url, settings.rasa_auth_token),
+            templates,
+            services.citizens.last_whatsapp_at,
+        )
 
     async def run_once(self) -> int:
         """Delivers the notifications due now; how many it tried."""
@@ -57,8 +75,14 @@ class Worker:
             via = await self._send(update)
         except DeliveryError as error:
             state = await asyncio.to_thread(self.outbox.failed, update.id, str(error))
-            logger.warning("Notification %s of %s (attempt %d) failed: %s; now %s", update.id, update.number,
-                           update.attempts, error, state)
+            logger.warning(
+                "Notification %s of %s (attempt %d) failed: %s; now %s",
+                update.id,
+                update.number,
+                update.attempts,
+                error,
+                state,
+            )
             return
         await asyncio.to_thread(self.outbox.sent, update.id, via)
         logger.info("Notification %s of %s sent via %s", update.id, update.number, via)

@@ -7,6 +7,7 @@ Redis), with a local stand-in for the Graph API:
 
     python -m scripts.bench_lifecycle [--complaints 200] [--requests 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,13 @@ from seva.complaints import Draft  # noqa: E402
 from seva.settings import Settings  # noqa: E402
 from tests.servers import StaffApiServer  # noqa: E402
 
-DRAFT = Draft(service_code="StreetLightNotWorking", tenant_id="pb.jalandhar", description="streetlight is off",
-              locality_code="JLC373", locality_name="Model Town")
+DRAFT = Draft(
+    service_code="StreetLightNotWorking",
+    tenant_id="pb.jalandhar",
+    description="streetlight is off",
+    locality_code="JLC373",
+    locality_name="Model Town",
+)
 
 
 def timed(method, url, **kwargs):
@@ -85,30 +91,51 @@ def measure(args, servers, graph, staff_api, services) -> None:
     gro = {"Authorization": f"Bearer {staff.issue_token('gro.bench')}"}
 
     one, two = seed(services, args.complaints, "1"), seed(services, args.complaints, "2")
-    listing = [timed("GET", f"{staff_api.url}/complaints", params={"page_size": 20}, headers=gro)
-               for _ in range(args.requests)]
-    print(f"staff API, list 20 of {2 * args.complaints} complaints: p50 {percentile(listing, 50) * 1000:.1f} ms, "
-          f"p95 {percentile(listing, 95) * 1000:.1f} ms ({args.requests} requests)")
-    assigning = [timed("POST", f"{staff_api.url}/complaints/{n}/actions", headers=gro,
-                       json={"action": "ASSIGN", "assignee": "lme.bench", "comment": "today"}) for n in one]
-    print(f"staff API, assign: p50 {percentile(assigning, 50) * 1000:.1f} ms, "
-          f"p95 {percentile(assigning, 95) * 1000:.1f} ms ({len(assigning)} requests)")
+    listing = [
+        timed("GET", f"{staff_api.url}/complaints", params={"page_size": 20}, headers=gro) for _ in range(args.requests)
+    ]
+    print(
+        f"staff API, list 20 of {2 * args.complaints} complaints: p50 {percentile(listing, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(listing, 95) * 1000:.1f} ms ({args.requests} requests)"
+    )
+    assigning = [
+        timed(
+            "POST",
+            f"{staff_api.url}/complaints/{n}/actions",
+            headers=gro,
+            json={"action": "ASSIGN", "assignee": "lme.bench", "comment": "today"},
+        )
+        for n in one
+    ]
+    print(
+        f"staff API, assign: p50 {percentile(assigning, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(assigning, 95) * 1000:.1f} ms ({len(assigning)} requests)"
+    )
 
     def worker():
         return Worker(services.outbox, RasaDelivery(servers.url), None, services.citizens.last_whatsapp_at, batch=10)
 
     alone = asyncio.run(drain([worker()]))
-    print(f"notifications through Rasa to WhatsApp, 1 worker: {args.complaints / alone:.1f}/s "
-          f"({args.complaints} in {alone:.1f} s)")
+    print(
+        f"notifications through Rasa to WhatsApp, 1 worker: {args.complaints / alone:.1f}/s "
+        f"({args.complaints} in {alone:.1f} s)"
+    )
     for number in two:
-        requests.post(f"{staff_api.url}/complaints/{number}/actions", headers=gro, timeout=30,
-                      json={"action": "ASSIGN", "assignee": "lme.bench"}).raise_for_status()
+        requests.post(
+            f"{staff_api.url}/complaints/{number}/actions",
+            headers=gro,
+            timeout=30,
+            json={"action": "ASSIGN", "assignee": "lme.bench"},
+        ).raise_for_status()
     together = asyncio.run(drain([worker(), worker()]))
-    print(f"notifications through Rasa to WhatsApp, 2 workers: {args.complaints / together:.1f}/s "
-          f"({args.complaints} in {together:.1f} s; {alone / together:.2f}x one worker)")
+    print(
+        f"notifications through Rasa to WhatsApp, 2 workers: {args.complaints / together:.1f}/s "
+        f"({args.complaints} in {together:.1f} s; {alone / together:.2f}x one worker)"
+    )
     sent = sum(1 for m in graph.sent if m.get("to", "").startswith(("911", "912")))
-    print(f"messages at the Graph API: {sent} for {2 * args.complaints} notifications; outbox: "
-          f"{services.outbox.counts()}")
+    print(
+        f"messages at the Graph API: {sent} for {2 * args.complaints} notifications; outbox: {services.outbox.counts()}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ local stand-in for the Graph API:
 
     python -m scripts.bench_whatsapp [--senders 20] [--rounds 5] [--requests 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,15 +52,17 @@ def main() -> int:
             status, seconds = post(url, wa.envelope([wa.text(f"9191{i % 50:08d}", "thank you")]))
             assert status == 200, status
             acks.append(seconds)
-        print(f"webhook answers 200 in: p50 {percentile(acks, 50) * 1000:.1f} ms, "
-              f"p95 {percentile(acks, 95) * 1000:.1f} ms ({args.requests} signed notifications, one at a time)")
+        print(
+            f"webhook answers 200 in: p50 {percentile(acks, 50) * 1000:.1f} ms, "
+            f"p95 {percentile(acks, 95) * 1000:.1f} ms ({args.requests} signed notifications, one at a time)"
+        )
         time.sleep(10)
 
         latencies, lock = [], threading.Lock()
 
         def citizen(n):
             sender = f"9192{n:08d}"
-            for round_number in range(args.rounds):
+            for _ in range(args.rounds):
                 before = len(graph.sent_to(sender))
                 started = time.perf_counter()
                 status, _ = post(url, wa.envelope([wa.text(sender, "my complaints")]))
@@ -78,9 +81,11 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
-        print(f"webhook to reply with {args.senders} concurrent senders: p50 {percentile(latencies, 50):.2f} s, "
-              f"p95 {percentile(latencies, 95):.2f} s, {len(latencies) / elapsed:.1f} messages/s "
-              f"({len(latencies)} messages)")
+        print(
+            f"webhook to reply with {args.senders} concurrent senders: p50 {percentile(latencies, 50):.2f} s, "
+            f"p95 {percentile(latencies, 95):.2f} s, {len(latencies) / elapsed:.1f} messages/s "
+            f"({len(latencies)} messages)"
+        )
     return 0
 
 

@@ -4,6 +4,7 @@ multi-language blank pipeline (`spacy.blank("xx")`, nothing downloaded). Same da
 
     python -m scripts.compare_spacy
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,8 @@ def main() -> int:
     import spacy
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from seva.matching import normalise
     from components.text_classifier import text_classifier
+    from seva.matching import normalise
 
     nlp = spacy.blank("xx")
     train = load_data(str(ROOT / "data" / "nlu")).intent_examples

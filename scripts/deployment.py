@@ -1,5 +1,6 @@
 """Seva as deployed, for the benchmarks: `rasa run` and the action server on a PostgreSQL schema of their own,
 conversations in PostgreSQL, locks in Redis, and a local stand-in for the Graph API."""
+
 from __future__ import annotations
 
 import tempfile
@@ -36,10 +37,18 @@ def deployed() -> Iterator[Deployment]:
     graph = StandInGraphApi().start()
     logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
     env = {
-        "DATABASE_URL": postgres_schema_url(schema), "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1], "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0", "WHATSAPP_API_BASE_URL": graph.url,
-        "MEDIA_DIR": str(logs / "media"), **WHATSAPP,
+        "DATABASE_URL": postgres_schema_url(schema),
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "WHATSAPP_API_BASE_URL": graph.url,
+        "MEDIA_DIR": str(logs / "media"),
+        **WHATSAPP,
     }
     servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
     try:

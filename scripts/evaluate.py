@@ -8,6 +8,7 @@ entities. It writes the intent confusion matrix as a picture and the figures as 
 
     python -m scripts.evaluate --model models/seva.tar.gz --test-data tests/nlu
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,7 @@ def load_cell(path: Path) -> List[dict]:
             {
                 "text": message.get("text"),
                 "intent": message.get("intent"),
-                "complaint_type": next(
-                    (e["value"] for e in entities if e["entity"] == "complaint_type"), NO_TYPE
-                ),
+                "complaint_type": next((e["value"] for e in entities if e["entity"] == "complaint_type"), NO_TYPE),
                 "entities": {(e["entity"], str(e.get("value"))) for e in entities},
             }
         )
@@ -133,8 +132,15 @@ def confusion_picture(gold: List[str], predicted: List[str], path: Path) -> None
         for j, n in enumerate(row):
             if n:
                 dark = n > max(map(max, counts)) / 2
-                ax.text(j, i, n, ha="center", va="center", fontsize=7,
-                        color="red" if i != j else ("white" if dark else "black"))
+                ax.text(
+                    j,
+                    i,
+                    n,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="red" if i != j else ("white" if dark else "black"),
+                )
     ax.set_title("Intent confusion on the held-out sets")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -5,6 +5,7 @@ its responses; and about intents without examples, but the WhatsApp channel and 
 intents that nobody types. Such warnings are accepted only for a response the action code names and an intent
 a channel or the worker sends; every other warning, and every error, fails the check.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def responses_named_in_code() -> set:
 def intents_sent_by_code() -> set:
     """Intents our channels send as payloads ("/unsupported_message") and the worker triggers: nobody types them."""
     names = set()
-    for path in (ROOT / "connectors").glob("*.py"):
+    for path in (ROOT / "connectors").rglob("*.py"):
         names.update(re.findall(r"\"/(\w+)\"", path.read_text(encoding="utf-8")))
     for path in (ROOT / "notifier").glob("*.py"):
         names.update(re.findall(r"^UPDATE_INTENT = \"(\w+)\"", path.read_text(encoding="utf-8"), flags=re.MULTILINE))

@@ -3,6 +3,7 @@
 Everything here is read once from the data files under ``catalogue/`` (DIGIT master data copied verbatim,
 corrected on load by ``catalogue/corrections.json``) and looked up by small functions.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,7 @@ class Catalogue:
         self.services = _load_services(directory, corrections, self.names)
         self.cities = _load_cities(directory, corrections)
         self.localities = _load_localities(directory, self.cities)
-        self._locality_by_code = {l.code: l for ls in self.localities.values() for l in ls}
+        self._locality_by_code = {loc.code: loc for locs in self.localities.values() for loc in locs}
 
     @property
     def categories(self) -> List[str]:

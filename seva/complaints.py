@@ -1,4 +1,5 @@
 """Filing and tracking complaints: plain Python over the database, no Rasa in sight."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from seva.catalogue import Catalogue
-from seva.models import Attachment, Complaint, ComplaintEvent, DailySequence
-from seva.storage import Database, aware, utcnow
+from seva.models import Attachment, Complaint, DailySequence
 from seva.numbering import LOCAL_TZ, canonical_number, complaint_number
+from seva.storage import Database, aware, utcnow
 from seva.workflow import APPLY, OPEN_STATUSES, PENDINGATLME, Actor, decide, effects
 
 PAGE_SIZE = 5
@@ -235,7 +236,7 @@ class Complaints:
             complaint = session.scalar(select_complaints().where(Complaint.number == (canonical_number(number) or "")))
             return view_of(complaint) if complaint else None
 
-    def search(self, query: "Query", now: Optional[datetime] = None) -> Page:
+    def search(self, query: Query, now: Optional[datetime] = None) -> Page:
         """Complaints matching the staff's filters, the most urgent (earliest due) first."""
         now = now or utcnow()
         conditions = query.conditions(now)
@@ -250,7 +251,7 @@ class Complaints:
             ).all()
             return Page(tuple(view_of(c) for c in rows), query.page, total, query.page_size)
 
-    def export(self, query: "Query", now: Optional[datetime] = None) -> Iterator[ComplaintView]:
+    def export(self, query: Query, now: Optional[datetime] = None) -> Iterator[ComplaintView]:
         """Every complaint matching the filters, oldest first, read in batches."""
         now = now or utcnow()
         last_id = 0
@@ -274,9 +275,7 @@ class Complaints:
         day = now.astimezone(LOCAL_TZ).date()
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(DailySequence).values(day=day, last=0).on_conflict_do_nothing(index_elements=["day"])
-        )
+        session.execute(insert(DailySequence).values(day=day, last=0).on_conflict_do_nothing(index_elements=["day"]))
         session.execute(update(DailySequence).where(DailySequence.day == day).values(last=DailySequence.last + 1))
         last = session.scalar(select(DailySequence.last).where(DailySequence.day == day))
         return complaint_number(day, last)

@@ -1,4 +1,5 @@
 """The languages Seva speaks and the words citizens use to name them."""
+
 from __future__ import annotations
 
 import json

@@ -72,9 +72,7 @@ class Lifecycle:
             standing = _Standing(
                 complaint.status, aware(complaint.status_changed_at), complaint.tenant_id, complaint.assigned_to
             )
-            target = decide(
-                action, actor, standing, now, comment=comment, rating=rating, with_photo=photo is not None
-            )
+            target = decide(action, actor, standing, now, comment=comment, rating=rating, with_photo=photo is not None)
             employee = self._field_employee(session, assignee, complaint.tenant_id) if action == ASSIGN else None
             sla = self.catalogue.services[complaint.service_code].sla
             changes = effects(action, target, now, sla, rating=rating, assignee=employee)

@@ -3,6 +3,7 @@
 Two uses: an *answer* ("jalandher", "jalandhar city") is compared as a whole with every known name, and a
 *sentence* ("streetlight dead since a week, Model Town Jalandhar") is scanned for word runs that name a place.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -67,7 +68,7 @@ class _NameIndex:
         if not query or not self.choices:
             return []
         best: Dict[str, Match] = {}
-        for choice, score, i in process.extract(query, self.choices, scorer=_score, limit=limit * 4):
+        for _, score, i in process.extract(query, self.choices, scorer=_score, limit=limit * 4):
             key, display = self.keys[i]
             if key not in best or best[key].score < score:
                 best[key] = Match(key, display, score)
@@ -95,7 +96,8 @@ class _NameIndex:
 
 
 def _score(query: str, choice: str, **kwargs) -> float:
-    """Whole-answer score: fuzzy ratio (also without spaces: "modeltown"), with a typed prefix of a longer name counted as a near match."""
+    """Whole-answer score: fuzzy ratio (also without spaces: "modeltown"), with a typed prefix of a longer name
+    counted as a near match."""
     score = max(fuzz.ratio(query, choice), fuzz.ratio(query.replace(" ", ""), choice.replace(" ", "")))
     if len(query) >= 4 and choice.startswith(query):
         score = max(score, 90.0)
@@ -139,11 +141,14 @@ def decide(matches: List[Match]) -> Tuple[Optional[Match], List[Match]]:
 class Gazetteer:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
-        self._cities = _NameIndex((
-            (city.tenant_id, city.name("en"), spelling)
-            for city in catalogue.cities.values()
-            for spelling in set(city.names.values())
-        ), filler=_CITY_FILLER)
+        self._cities = _NameIndex(
+            (
+                (city.tenant_id, city.name("en"), spelling)
+                for city in catalogue.cities.values()
+                for spelling in set(city.names.values())
+            ),
+            filler=_CITY_FILLER,
+        )
         self._localities = {
             tenant_id: _NameIndex(
                 (loc.code, loc.name_en, spelling) for loc in localities for spelling in set(loc.names.values())

@@ -1,5 +1,6 @@
 """The notification outbox: what the worker has to tell citizens, claimed under a lease so that several workers
 share it and a worker that dies mid-send leaves its claim to the next one."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,11 @@ class Outbox:
         # A complaint's updates are told in order: one waits while an earlier one is still to be sent.
         waits = (
             select(earlier.id)
-            .where(earlier.complaint_id == Notification.complaint_id, earlier.state == PENDING,
-                   earlier.id < Notification.id)
+            .where(
+                earlier.complaint_id == Notification.complaint_id,
+                earlier.state == PENDING,
+                earlier.id < Notification.id,
+            )
             .exists()
         )
         with self.db.session() as session:

@@ -33,7 +33,7 @@ class WhatsAppSettings:
     # Meta redelivers an unanswered webhook for days; ids are kept this long to recognise it.
     message_id_days: int = 7
 
-    def with_credentials(self, credentials: Mapping[str, Any]) -> "WhatsAppSettings":
+    def with_credentials(self, credentials: Mapping[str, Any]) -> WhatsAppSettings:
         """These settings with the non-empty values of credentials.yml put first, as Rasa's channels do."""
         given = {}
         for f in fields(self):
@@ -57,7 +57,7 @@ class Settings:
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
         env = os.environ if environ is None else environ
         default = cls()
         wa = WhatsAppSettings()

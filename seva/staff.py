@@ -3,6 +3,7 @@
 A token is 32 random bytes shown once, when it is issued; the database keeps its SHA-256 only. Tokens are
 random, not chosen by people, so a fast hash is enough: there is nothing to guess from it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,8 +63,14 @@ class Staff:
             raise StaffError("a name is needed, of at most 200 characters")
         try:
             with self.db.session() as session:
-                user = StaffUser(username=username, name=name.strip(), role=role, tenant_id=tenant_id, active=True,
-                                 created_at=utcnow())
+                user = StaffUser(
+                    username=username,
+                    name=name.strip(),
+                    role=role,
+                    tenant_id=tenant_id,
+                    active=True,
+                    created_at=utcnow(),
+                )
                 session.add(user)
                 session.flush()
                 return _member(user)

@@ -34,8 +34,15 @@ LME_SLA = timedelta(days=3)
 RATINGS = range(1, 6)
 
 APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT = (
-    "APPLY", "ASSIGN", "REJECT", "RESOLVE", "REASSIGN", "REOPEN", "RATE", "COMMENT",
-)  # fmt: skip
+    "APPLY",
+    "ASSIGN",
+    "REJECT",
+    "RESOLVE",
+    "REASSIGN",
+    "REOPEN",
+    "RATE",
+    "COMMENT",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Actor:
         return f"{kind}:{self.name}"
 
     @classmethod
-    def citizen(cls, sender_id: str) -> "Actor":
+    def citizen(cls, sender_id: str) -> Actor:
         return cls(CITIZEN, sender_id)
 
     def may_see(self, tenant_id: str) -> bool:
@@ -62,12 +69,19 @@ class Actor:
 
 
 class Subject(Protocol):
-    """What the workflow reads of a complaint (a stored complaint and its view both have it)."""
+    """What the workflow reads of a complaint (its view has it, as does the lifecycle's reading of a stored one)."""
 
-    status: Any
-    status_changed_at: Any
-    tenant_id: Any
-    assigned_to: Any
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def status_changed_at(self) -> datetime: ...
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    @property
+    def assigned_to(self) -> Optional[str]: ...
 
 
 @dataclass(frozen=True)
@@ -83,15 +97,29 @@ TRANSITIONS: Mapping[str, Transition] = {
     t.action: t
     for t in (
         Transition(APPLY, frozenset({CITIZEN}), {None: FILED}),
-        Transition(ASSIGN, frozenset({GRO, ADMIN}), {PENDINGFORASSIGNMENT: PENDINGATLME, PENDINGFORREASSIGNMENT: PENDINGATLME}),
-        Transition(REJECT, frozenset({GRO, ADMIN}), {PENDINGFORASSIGNMENT: REJECTED, PENDINGFORREASSIGNMENT: REJECTED}, needs_comment=True),
+        Transition(
+            ASSIGN, frozenset({GRO, ADMIN}), {PENDINGFORASSIGNMENT: PENDINGATLME, PENDINGFORREASSIGNMENT: PENDINGATLME}
+        ),
+        Transition(
+            REJECT,
+            frozenset({GRO, ADMIN}),
+            {PENDINGFORASSIGNMENT: REJECTED, PENDINGFORREASSIGNMENT: REJECTED},
+            needs_comment=True,
+        ),
         Transition(RESOLVE, frozenset({LME, ADMIN}), {PENDINGATLME: RESOLVED}),
         Transition(REASSIGN, frozenset({LME, ADMIN}), {PENDINGATLME: PENDINGFORREASSIGNMENT}, needs_comment=True),
-        Transition(REOPEN, frozenset({CITIZEN}), {RESOLVED: PENDINGFORASSIGNMENT, REJECTED: PENDINGFORASSIGNMENT}, needs_comment=True),
+        Transition(
+            REOPEN,
+            frozenset({CITIZEN}),
+            {RESOLVED: PENDINGFORASSIGNMENT, REJECTED: PENDINGFORASSIGNMENT},
+            needs_comment=True,
+        ),
         Transition(RATE, frozenset({CITIZEN}), {RESOLVED: CLOSEDAFTERRESOLUTION, REJECTED: CLOSEDAFTERREJECTION}),
-        Transition(COMMENT, frozenset({CITIZEN, GRO, LME, ADMIN}), {s: None for s in OPEN_STATUSES}, needs_comment=True),
+        Transition(
+            COMMENT, frozenset({CITIZEN, GRO, LME, ADMIN}), {s: None for s in OPEN_STATUSES}, needs_comment=True
+        ),
     )
-}  # fmt: skip
+}
 STAFF_ACTIONS = (ASSIGN, REJECT, RESOLVE, REASSIGN, COMMENT)
 
 

@@ -3,6 +3,7 @@
 Every route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from seva.staff).
 Database calls block, so they run in threads (`asyncio.to_thread`), never on the event loop.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,12 @@ def authenticated(handler):
         if scheme.lower() == "bearer" and token.strip():
             member = await asyncio.to_thread(request.app.ctx.staff.authenticate, token.strip())
         if member is None:
-            raise ApiError(401, "unauthorized", "A valid staff token is needed: Authorization: Bearer <token>.",
-                           headers={"WWW-Authenticate": 'Bearer realm="seva-staff"'})
+            raise ApiError(
+                401,
+                "unauthorized",
+                "A valid staff token is needed: Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="seva-staff"'},
+            )
         return await handler(request, member, **kwargs)
 
     return with_member
@@ -112,8 +117,11 @@ async def get_photo(request: Request, member: StaffMember, number: str, index: i
     if not isinstance(photo, File):
         return response.redirect(photo.url)
     data = await asyncio.to_thread(photo.path.read_bytes)
-    return response.raw(data, content_type=photo.content_type,
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+    return response.raw(
+        data,
+        content_type=photo.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
 
 
 @authenticated
@@ -121,8 +129,14 @@ async def act(request: Request, member: StaffMember, number: str) -> HTTPRespons
     _check_number(number)
     wanted = action_request(request.body)
     try:
-        view = await asyncio.to_thread(request.app.ctx.lifecycle.act, number, wanted.action, member.actor,
-                                       comment=wanted.comment, assignee=wanted.assignee)
+        view = await asyncio.to_thread(
+            request.app.ctx.lifecycle.act,
+            number,
+            wanted.action,
+            member.actor,
+            comment=wanted.comment,
+            assignee=wanted.assignee,
+        )
     except Refused as refused:
         raise refusal(refused) from None
     except NotFound:

@@ -6,12 +6,14 @@ The database is DATABASE_URL's, as for the rest of Seva. Times on screen are Ind
 (ISO 8601). The export's columns are EXPORT_COLUMNS; `last_comment` is the latest comment anyone made.
 Exit codes: 0 done; 1 refused, not found or invalid input; 2 usage error; 3 the database failed.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
 import difflib
 import getpass
+import io
 import math
 import os
 import sys
@@ -34,8 +36,24 @@ from seva.storage import utcnow
 from seva.workflow import ADMIN, STAFF_ACTIONS, STATUSES, Actor, Refused
 
 EXPORT_COLUMNS = (
-    "number", "status", "service_code", "category", "department", "city", "locality", "landmark", "description",
-    "latitude", "longitude", "created_at", "due_at", "overdue", "assigned_to", "rating", "channel", "last_action",
+    "number",
+    "status",
+    "service_code",
+    "category",
+    "department",
+    "city",
+    "locality",
+    "landmark",
+    "description",
+    "latitude",
+    "longitude",
+    "created_at",
+    "due_at",
+    "overdue",
+    "assigned_to",
+    "rating",
+    "channel",
+    "last_action",
     "last_comment",
 )
 MAX_PAGE_SIZE = 500
@@ -48,6 +66,7 @@ class Invalid(Exception):
 
 
 # Commands: (args, services, out) -> None; they raise to fail.
+
 
 def migrate(args, services: Services, out: TextIO) -> None:
     migrate_schema(services.database.engine)
@@ -85,13 +104,26 @@ def list_complaints(args, services: Services, out: TextIO) -> None:
     if args.page < 1 or not 1 <= args.page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"pages count from 1 and hold 1 to {MAX_PAGE_SIZE} complaints")
     now = utcnow()
-    page = services.complaints.search(query(args, services.catalogue, page=args.page - 1, page_size=args.page_size),
-                                      now)
-    table(out, ("NUMBER", "STATUS", "SERVICE", "CITY", "FILED (IST)", "DUE (IST)", "OVERDUE", "ASSIGNEE"), [
-        (c.number, c.status, c.service_code, c.tenant_id, local(c.created_at), local(c.due_at),
-         "yes" if c.overdue(now) else "", c.assigned_to or "-")
-        for c in page.items
-    ])
+    page = services.complaints.search(
+        query(args, services.catalogue, page=args.page - 1, page_size=args.page_size), now
+    )
+    table(
+        out,
+        ("NUMBER", "STATUS", "SERVICE", "CITY", "FILED (IST)", "DUE (IST)", "OVERDUE", "ASSIGNEE"),
+        [
+            (
+                c.number,
+                c.status,
+                c.service_code,
+                c.tenant_id,
+                local(c.created_at),
+                local(c.due_at),
+                "yes" if c.overdue(now) else "",
+                c.assigned_to or "-",
+            )
+            for c in page.items
+        ],
+    )
     pages = max(1, math.ceil(page.total / page.page_size))
     out.write(f"page {args.page} of {pages}, {page.total} in all\n")
 
@@ -134,10 +166,18 @@ def act(args, services: Services, out: TextIO) -> None:
     action = choice(args.action, STAFF_ACTIONS, "action")
     if args.assignee and action != "ASSIGN":
         raise Invalid("--assignee goes with ASSIGN only")
-    c = services.lifecycle.act(complaint_number(args.number), action, Actor(ADMIN, admin_name(args)),
-                               comment=args.comment, assignee=args.assignee)
-    out.write(f"{c.number}: {action} done, now {c.status}"
-              + (f", assigned to {c.assigned_to}" if c.assigned_to else "") + "\n")
+    c = services.lifecycle.act(
+        complaint_number(args.number),
+        action,
+        Actor(ADMIN, admin_name(args)),
+        comment=args.comment,
+        assignee=args.assignee,
+    )
+    out.write(
+        f"{c.number}: {action} done, now {c.status}"
+        + (f", assigned to {c.assigned_to}" if c.assigned_to else "")
+        + "\n"
+    )
 
 
 def export(args, services: Services, out: TextIO) -> None:
@@ -166,10 +206,24 @@ def user_row(m: StaffMember) -> tuple:
 def export_row(c: ComplaintView, now: datetime) -> tuple:
     comments = [e.comment for e in c.history if e.comment]
     return (
-        c.number, c.status, c.service_code, c.category, c.department, c.tenant_id,
-        as_text(c.locality_name or c.locality_code), as_text(c.landmark), as_text(c.description),
-        c.latitude, c.longitude, c.created_at.isoformat(), c.due_at.isoformat(), "yes" if c.overdue(now) else "no",
-        c.assigned_to, c.rating, c.channel, c.history[-1].action if c.history else None,
+        c.number,
+        c.status,
+        c.service_code,
+        c.category,
+        c.department,
+        c.tenant_id,
+        as_text(c.locality_name or c.locality_code),
+        as_text(c.landmark),
+        as_text(c.description),
+        c.latitude,
+        c.longitude,
+        c.created_at.isoformat(),
+        c.due_at.isoformat(),
+        "yes" if c.overdue(now) else "no",
+        c.assigned_to,
+        c.rating,
+        c.channel,
+        c.history[-1].action if c.history else None,
         as_text(comments[-1] if comments else None),
     )
 
@@ -230,8 +284,10 @@ def local(moment: datetime) -> str:
 
 def width(text: str) -> int:
     """Columns the text takes on a terminal: Gurmukhi and Devanagari vowel signs take none of their own."""
-    return sum(0 if unicodedata.category(ch) in ("Mn", "Me", "Cf")
-               else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(
+        0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 def table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -263,8 +319,10 @@ def output(path: str, out: TextIO) -> Iterator[TextIO]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m staff.cli", description="Seva's administration: staff users "
-                                     "and complaints. Uses the database of DATABASE_URL.")
+    parser = argparse.ArgumentParser(
+        prog="python -m staff.cli",
+        description="Seva's administration: staff users and complaints. Uses the database of DATABASE_URL.",
+    )
     as_help = "the administrator acting, recorded in history as admin:NAME (default: your login name)"
     parser.add_argument("--as", dest="admin", metavar="NAME", help=as_help)
     # Also accepted after the command; SUPPRESS keeps a name given before it.
@@ -283,8 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--category", help="a service category, e.g. StreetLights")
     late = filters.add_mutually_exclusive_group()
     late.add_argument("--overdue", dest="overdue", action="store_const", const=True, help="overdue ones only")
-    late.add_argument("--not-overdue", dest="overdue", action="store_const", const=False,
-                      help="those not overdue only")
+    late.add_argument("--not-overdue", dest="overdue", action="store_const", const=False, help="those not overdue only")
     filters.add_argument("--assigned-to", metavar="USERNAME")
 
     sub = command("add-user", add_user, "add a staff user")
@@ -312,14 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, services: Optional[Services] = None,
-         stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+def main(
+    argv: Optional[Sequence[str]] = None,
+    services: Optional[Services] = None,
+    stdout: Optional[TextIO] = None,
+    stderr: Optional[TextIO] = None,
+) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         with redirect_stdout(stdout), redirect_stderr(stderr):
             args = build_parser().parse_args(argv)
     except SystemExit as exit:  # --help (0) or a usage error (2), already printed
-        return exit.code
+        return int(exit.code or 0)
     own = services is None
     services = services or build(Settings.from_env())
     try:
@@ -343,8 +404,9 @@ def main(argv: Optional[Sequence[str]] = None, services: Optional[Services] = No
 
 if __name__ == "__main__":
     # Punjabi and Hindi text whatever the terminal's locale says.
-    sys.stdout.reconfigure(encoding="utf-8")
-    sys.stderr.reconfigure(encoding="utf-8")
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8")
     try:
         sys.exit(main())
     except BrokenPipeError:  # `export | head` stopped reading: stop quietly, like other Unix tools

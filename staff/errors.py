@@ -1,4 +1,5 @@
 """Every error the staff API answers, as JSON: `{"error": "<reason code>", "message": "<sentence>"}`."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -22,8 +23,7 @@ SANIC_REASONS = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str, headers: Optional[Dict[str, str]] = None,
-                 **details: str):
+    def __init__(self, status: int, error: str, message: str, headers: Optional[Dict[str, str]] = None, **details: str):
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
         self.headers = headers or {}
@@ -41,8 +41,9 @@ def refusal(refused: Refused) -> ApiError:
     return ApiError(status, refused.reason, refused.message)
 
 
-def error_json(status: int, error: str, message: str, headers: Optional[Dict[str, str]] = None,
-               **details: str) -> HTTPResponse:
+def error_json(
+    status: int, error: str, message: str, headers: Optional[Dict[str, str]] = None, **details: str
+) -> HTTPResponse:
     return response.json({"error": error, "message": message, **details}, status=status, headers=headers)
 
 
@@ -51,8 +52,9 @@ class JsonErrors(ErrorHandler):
 
     def default(self, request, exception) -> HTTPResponse:
         if isinstance(exception, ApiError):
-            return error_json(exception.status, exception.error, exception.message, exception.headers,
-                              **exception.details)
+            return error_json(
+                exception.status, exception.error, exception.message, exception.headers, **exception.details
+            )
         if isinstance(exception, SQLAlchemyError):
             error_logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
             return error_json(503, "service_unavailable", "The complaints database cannot be reached; try again.")

@@ -1,4 +1,5 @@
 """What staff send, checked before anything is looked up: the filters of a complaint list and an action's body."""
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,15 @@ def complaint_query(args: Dict[str, List[str]], member: StaffMember, catalogue: 
         raise _invalid("assigned_to", "assigned_to is me or a staff username.")
     page = _whole_number(given, "page", 1, MAX_PAGE)
     page_size = _whole_number(given, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    return Query(tenant_id=city, status=status, category=category,
-                 overdue=None if overdue is None else overdue == "true",
-                 assigned_to=assigned_to, page=page - 1, page_size=page_size)
+    return Query(
+        tenant_id=city,
+        status=status,
+        category=category,
+        overdue=None if overdue is None else overdue == "true",
+        assigned_to=assigned_to,
+        page=page - 1,
+        page_size=page_size,
+    )
 
 
 def _whole_number(given: Dict[str, str], name: str, default: int, highest: int) -> int:
@@ -81,7 +88,7 @@ def action_request(body: bytes) -> ActionRequest:
     except (ValueError, RecursionError):  # also a body that is not UTF-8, or nested beyond reason
         raise ApiError(400, "invalid_json", "The body is not JSON.") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "The body is a JSON object, like {\"action\": \"COMMENT\", ...}.")
+        raise ApiError(400, "invalid_json", 'The body is a JSON object, like {"action": "COMMENT", ...}.')
     unknown = sorted(set(data) - set(ACTION_FIELDS))
     if unknown:
         raise ApiError(422, "unknown_field", f"{', '.join(unknown)}: not a field; they are {', '.join(ACTION_FIELDS)}.")

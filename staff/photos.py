@@ -1,4 +1,5 @@
 """Where a complaint's photo is: a file Seva saved under the media directory, or a link the citizen sent."""
+
 from __future__ import annotations
 
 import mimetypes

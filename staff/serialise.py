@@ -1,4 +1,5 @@
 """Complaints and staff as the API shows them: JSON-ready dicts with ISO 8601 times in UTC."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -24,7 +25,8 @@ def summary(view: ComplaintView, now: datetime) -> Dict[str, Any]:
         "category": view.category,
         "city": view.tenant_id,
         "locality": {"code": view.locality_code, "name": view.locality_name}
-        if view.locality_code or view.locality_name else None,
+        if view.locality_code or view.locality_name
+        else None,
         "created_at": iso(view.created_at),
         "due_at": iso(view.due_at),
         "overdue": view.overdue(now),
@@ -52,7 +54,8 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "description": view.description,
         "landmark": view.landmark,
         "location": {"latitude": view.latitude, "longitude": view.longitude}
-        if view.latitude is not None and view.longitude is not None else None,
+        if view.latitude is not None and view.longitude is not None
+        else None,
         "photos": [{"url": f"/complaints/{view.number}/photos/{i}"} for i in range(len(view.photos))],
         "citizen": {"id": view.citizen, "channel": view.channel},
         "updated_at": iso(view.updated_at),

@@ -104,6 +104,5 @@ def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
         **WHATSAPP,
     }
     running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
-    running.media_dir = env["MEDIA_DIR"]
     yield running
     running.stop()

@@ -1,5 +1,6 @@
 """A real HTTP server standing in for Meta's Graph API: it records every message Seva sends, serves media,
 and can be told to fail the way the Graph API fails."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ class StandInGraphApi:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "StandInGraphApi":
+    def start(self) -> StandInGraphApi:
         self.thread.start()
         return self
 
@@ -29,8 +30,18 @@ class StandInGraphApi:
         self.server.server_close()
 
     def fail_next(self, status: int, error_code: Optional[int] = None, delay: float = 0.0) -> None:
-        body = {"error": {"message": f"(#{error_code}) stand-in failure", "type": "OAuthException",
-                          "code": error_code, "fbtrace_id": "Atest"}} if error_code else None
+        body = (
+            {
+                "error": {
+                    "message": f"(#{error_code}) stand-in failure",
+                    "type": "OAuthException",
+                    "code": error_code,
+                    "fbtrace_id": "Atest",
+                }
+            }
+            if error_code
+            else None
+        )
         self.failures.append((status, body, delay))
 
     def add_media(self, media_id: str, mime_type: str, data: bytes) -> None:
@@ -81,9 +92,14 @@ class StandInGraphApi:
                 with stand_in.lock:
                     stand_in.sent.append(body)
                     number = len(stand_in.sent)
-                self._reply(200, {"messaging_product": "whatsapp",
-                                  "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
-                                  "messages": [{"id": f"wamid.standin{number}"}]})
+                self._reply(
+                    200,
+                    {
+                        "messaging_product": "whatsapp",
+                        "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
+                        "messages": [{"id": f"wamid.standin{number}"}],
+                    },
+                )
 
             def do_GET(self):
                 parts = self.path.strip("/").split("/")
@@ -94,8 +110,16 @@ class StandInGraphApi:
                 media_id = parts[-1]
                 if media_id in stand_in.media:
                     mime, data = stand_in.media[media_id]
-                    self._reply(200, {"url": f"{stand_in.url}/files/{media_id}", "mime_type": mime,
-                                      "sha256": "x", "file_size": len(data), "id": media_id})
+                    self._reply(
+                        200,
+                        {
+                            "url": f"{stand_in.url}/files/{media_id}",
+                            "mime_type": mime,
+                            "sha256": "x",
+                            "file_size": len(data),
+                            "id": media_id,
+                        },
+                    )
                     return
                 self._reply(404, {"error": {"code": 100, "message": "unknown media"}})
 

@@ -56,7 +56,6 @@ def a_postgres_schema(prefix: str = "seva_test") -> Iterator[str]:
         admin.dispose()
 
 
-
 def services_on(url: str, media_dir: Path = Settings.media_dir) -> Services:
     """Seva's services over the database at `url`, built the way every process builds them."""
     return build(Settings(database_url=url, media_dir=media_dir))
@@ -110,8 +109,8 @@ WHATSAPP = {
 }
 
 
-def a_draft(**changes) -> Draft:
-    values = dict(
+def a_draft(**changes: Any) -> Draft:
+    values: Dict[str, Any] = dict(
         service_code="StreetLightNotWorking",
         tenant_id="pb.jalandhar",
         description="the streetlight outside my house is dead since a week",

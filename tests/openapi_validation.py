@@ -1,5 +1,6 @@
 """Checking HTTP responses against an OpenAPI 3.0 document: the status is declared for the path and method, and a
 JSON body validates against the declared schema (with `$ref`s resolved and times carrying their UTC offset)."""
+
 from __future__ import annotations
 
 import copy
@@ -60,15 +61,17 @@ class OpenApi:
         if not media:
             assert not response.content, f"{method} {path} {response.status_code} declares no body"
             return
-        declared_type = next((t for t in media if t == content_type or
-                              (t.endswith("/*") and content_type.startswith(t[:-1]))), None)
+        declared_type = next(
+            (t for t in media if t == content_type or (t.endswith("/*") and content_type.startswith(t[:-1]))), None
+        )
         assert declared_type, f"{method} {path} {response.status_code} answered {content_type}, not {list(media)}"
         if declared_type == "application/json":
             self.validate(response.json(), media[declared_type]["schema"])
 
     def validate(self, instance: Any, schema: Dict[str, Any]) -> None:
-        jsonschema.Draft4Validator(json_schema(schema), resolver=self._resolver,
-                                   format_checker=FORMATS).validate(instance)
+        jsonschema.Draft4Validator(json_schema(schema), resolver=self._resolver, format_checker=FORMATS).validate(
+            instance
+        )
 
     def component(self, name: str) -> Dict[str, Any]:
         return {"$ref": f"#/components/schemas/{name}"}

@@ -1,4 +1,5 @@
 """Starting the real action server, `rasa run` and the staff API for full-stack tests, and talking to them over HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import requests
 
@@ -23,8 +24,14 @@ def free_port() -> int:
 class Servers:
     """An action server and a Rasa server with the REST channel, each a real process."""
 
-    def __init__(self, model: Path, env: Dict[str, str], endpoints: Path, log_dir: Path,
-                 credentials: Path = ROOT / "credentials.yml"):
+    def __init__(
+        self,
+        model: Path,
+        env: Dict[str, str],
+        endpoints: Path,
+        log_dir: Path,
+        credentials: Path = ROOT / "credentials.yml",
+    ):
         self.action_port = free_port()
         self.rasa_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
@@ -37,14 +44,17 @@ class Servers:
         }
         self.model, self.endpoints, self.log_dir, self.credentials = model, endpoints, log_dir, credentials
         self.processes: List[subprocess.Popen] = []
+        # Where the running Seva keeps citizens' photos.
+        self.media_dir = env.get("MEDIA_DIR", "")
 
-    def start(self, timeout: float = 300) -> "Servers":
-        self._spawn("actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.action_port)])
+    def start(self, timeout: float = 300) -> Servers:
+        self._spawn(
+            "actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
+        )
         self._spawn_rasa()
         return self._wait(timeout)
 
-    def restart_rasa(self, while_down=lambda: None, timeout: float = 300) -> "Servers":
+    def restart_rasa(self, while_down=lambda: None, timeout: float = 300) -> Servers:
         """Stops `rasa run`, calls `while_down`, and starts it again (conversations stay in the tracker store)."""
         rasa = self.processes.pop()
         rasa.terminate()
@@ -54,11 +64,24 @@ class Servers:
         return self._wait(timeout)
 
     def _spawn_rasa(self) -> None:
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--endpoints",
-                             str(self.endpoints), "--credentials", str(self.credentials),
-                             "--enable-api", "--port", str(self.rasa_port)])
+        self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(self.endpoints),
+                "--credentials",
+                str(self.credentials),
+                "--enable-api",
+                "--port",
+                str(self.rasa_port),
+            ],
+        )
 
-    def _wait(self, timeout: float) -> "Servers":
+    def _wait(self, timeout: float) -> Servers:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in self.processes:
@@ -91,7 +114,7 @@ class Servers:
                 p.kill()
 
     def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
-        body = {"sender": sender, "message": text}
+        body: Dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
         response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
@@ -109,11 +132,15 @@ class StaffApiServer:
         self.log = log
         self.process: Optional[subprocess.Popen] = None
 
-    def start(self, timeout: float = 60) -> "StaffApiServer":
+    def start(self, timeout: float = 60) -> StaffApiServer:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 [str(BIN / "python"), "-m", "staff.api", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -126,6 +153,7 @@ class StaffApiServer:
         raise RuntimeError(f"the staff API is not up after {timeout} s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
+        assert self.process is not None, "the staff API was not started"
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
@@ -134,4 +162,4 @@ class StaffApiServer:
 
     @property
     def running(self) -> bool:
-        return self.process.poll() is None
+        return self.process is not None and self.process.poll() is None

@@ -1,11 +1,12 @@
 """Webhook notifications in the format of Meta's WhatsApp Cloud API documentation, for every message type."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import itertools
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, Optional, Sequence
 
 PHONE_NUMBER_ID = "106540352242922"
 _ids = itertools.count(1)
@@ -15,8 +16,12 @@ def new_id() -> str:
     return f"wamid.HBgLOTE5ODc2NTQzMjEwFQIAEhgg{next(_ids):010d}"
 
 
-def envelope(messages: List[Dict[str, Any]] = (), statuses: List[Dict[str, Any]] = (),
-             errors: List[Dict[str, Any]] = (), name: str = "Harpreet") -> Dict[str, Any]:
+def envelope(
+    messages: Sequence[Dict[str, Any]] = (),
+    statuses: Sequence[Dict[str, Any]] = (),
+    errors: Sequence[Dict[str, Any]] = (),
+    name: str = "Harpreet",
+) -> Dict[str, Any]:
     value: Dict[str, Any] = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
@@ -28,19 +33,21 @@ def envelope(messages: List[Dict[str, Any]] = (), statuses: List[Dict[str, Any]]
         value["statuses"] = list(statuses)
     if errors:
         value["errors"] = list(errors)
-    return {"object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}],
+    }
 
 
-def _message(sender: str, kind: str, content: Dict[str, Any], message_id: str = None) -> Dict[str, Any]:
+def _message(sender: str, kind: str, content: Dict[str, Any], message_id: Optional[str] = None) -> Dict[str, Any]:
     return {"from": sender, "id": message_id or new_id(), "timestamp": "1732790000", "type": kind, kind: content}
 
 
-def text(sender: str, body: str, message_id: str = None) -> Dict[str, Any]:
+def text(sender: str, body: str, message_id: Optional[str] = None) -> Dict[str, Any]:
     return _message(sender, "text", {"body": body}, message_id)
 
 
-def image(sender: str, media_id: str, caption: str = None) -> Dict[str, Any]:
+def image(sender: str, media_id: str, caption: Optional[str] = None) -> Dict[str, Any]:
     content = {"mime_type": "image/jpeg", "sha256": "Oy1x4ys2AFBpDiW8IHqaKXJmKmPfdK6ODfeWUBhVZ4s=", "id": media_id}
     if caption:
         content["caption"] = caption
@@ -48,20 +55,21 @@ def image(sender: str, media_id: str, caption: str = None) -> Dict[str, Any]:
 
 
 def location(sender: str, latitude: float, longitude: float) -> Dict[str, Any]:
-    return _message(sender, "location", {"latitude": latitude, "longitude": longitude,
-                                         "name": "", "address": ""})
+    return _message(sender, "location", {"latitude": latitude, "longitude": longitude, "name": "", "address": ""})
 
 
 def button_reply(sender: str, reply_id: str, title: str) -> Dict[str, Any]:
-    message = _message(sender, "interactive", {"type": "button_reply",
-                                              "button_reply": {"id": reply_id, "title": title}})
+    message = _message(
+        sender, "interactive", {"type": "button_reply", "button_reply": {"id": reply_id, "title": title}}
+    )
     message["context"] = {"from": "15550783881", "id": new_id()}
     return message
 
 
 def list_reply(sender: str, reply_id: str, title: str) -> Dict[str, Any]:
-    return _message(sender, "interactive", {"type": "list_reply",
-                                            "list_reply": {"id": reply_id, "title": title, "description": ""}})
+    return _message(
+        sender, "interactive", {"type": "list_reply", "list_reply": {"id": reply_id, "title": title, "description": ""}}
+    )
 
 
 def template_button(sender: str, payload: str, label: str) -> Dict[str, Any]:
@@ -69,7 +77,9 @@ def template_button(sender: str, payload: str, label: str) -> Dict[str, Any]:
 
 
 def audio(sender: str) -> Dict[str, Any]:
-    return _message(sender, "audio", {"mime_type": "audio/ogg; codecs=opus", "sha256": "x", "id": "9123", "voice": True})
+    return _message(
+        sender, "audio", {"mime_type": "audio/ogg; codecs=opus", "sha256": "x", "id": "9123", "voice": True}
+    )
 
 
 def video(sender: str) -> Dict[str, Any]:
@@ -77,8 +87,9 @@ def video(sender: str) -> Dict[str, Any]:
 
 
 def document(sender: str) -> Dict[str, Any]:
-    return _message(sender, "document", {"mime_type": "application/pdf", "sha256": "x", "id": "9125",
-                                         "filename": "bill.pdf"})
+    return _message(
+        sender, "document", {"mime_type": "application/pdf", "sha256": "x", "id": "9125", "filename": "bill.pdf"}
+    )
 
 
 def sticker(sender: str) -> Dict[str, Any]:
@@ -90,14 +101,25 @@ def reaction(sender: str) -> Dict[str, Any]:
 
 
 def unsupported(sender: str) -> Dict[str, Any]:
-    message = {"from": sender, "id": new_id(), "timestamp": "1732790000", "type": "unsupported",
-               "errors": [{"code": 131051, "title": "Message type unknown"}]}
+    message = {
+        "from": sender,
+        "id": new_id(),
+        "timestamp": "1732790000",
+        "type": "unsupported",
+        "errors": [{"code": 131051, "title": "Message type unknown"}],
+    }
     return message
 
 
 def status(recipient: str, state: str = "delivered") -> Dict[str, Any]:
-    return {"id": new_id(), "status": state, "timestamp": "1732790001", "recipient_id": recipient,
-            "conversation": {"id": "c1", "origin": {"type": "service"}}, "pricing": {"billable": True}}
+    return {
+        "id": new_id(),
+        "status": state,
+        "timestamp": "1732790001",
+        "recipient_id": recipient,
+        "conversation": {"id": "c1", "origin": {"type": "service"}},
+        "pricing": {"billable": True},
+    }
 
 
 def value_error() -> Dict[str, Any]:

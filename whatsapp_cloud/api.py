@@ -1,4 +1,5 @@
 """The WhatsApp Cloud API (Meta's Graph API), as Seva uses it: sending messages, fetching media."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,7 @@ class GraphApi:
         self.sleep = sleep
 
     @classmethod
-    def from_settings(cls, settings: WhatsAppSettings, **kwargs: Any) -> "GraphApi":
+    def from_settings(cls, settings: WhatsAppSettings, **kwargs: Any) -> GraphApi:
         return cls(
             settings.access_token,
             settings.phone_number_id,
@@ -90,11 +91,12 @@ class GraphApi:
             messages = answer.get("messages") if isinstance(answer, dict) else None
             if status < 300 and messages:
                 return messages[0].get("id")
-            error = answer.get("error", {}) if isinstance(answer, dict) else {}
-            code = error.get("code")
+            problem = answer.get("error", {}) if isinstance(answer, dict) else {}
+            code = problem.get("code")
             if code in RETRIED_CODES or (status >= 500 and code is None):
-                logger.warning("WhatsApp send to %s: %s (%s), retrying", body.get("to"), code or status,
-                               error.get("message"))
+                logger.warning(
+                    "WhatsApp send to %s: %s (%s), retrying", body.get("to"), code or status, problem.get("message")
+                )
                 await self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             if code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
@@ -103,8 +105,13 @@ class GraphApi:
                 # The language may come from the database: read it off the event loop.
                 language = await asyncio.to_thread(self.fallback_language, recipient)
                 return await self.send(template_body(recipient, self.fallback_template, language, []))
-            logger.error("WhatsApp refused a message to %s: %s %s (fbtrace %s)", body.get("to"), code or status,
-                         error.get("message"), error.get("fbtrace_id"))
+            logger.error(
+                "WhatsApp refused a message to %s: %s %s (fbtrace %s)",
+                body.get("to"),
+                code or status,
+                problem.get("message"),
+                problem.get("fbtrace_id"),
+            )
             return None
         logger.error("WhatsApp send to %s gave up after %d attempts", body.get("to"), self.attempts)
         return None

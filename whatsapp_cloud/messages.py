@@ -1,4 +1,5 @@
 """Turning Rasa's messages into WhatsApp Cloud API message bodies, within WhatsApp's limits."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -66,7 +67,9 @@ def unique(titles: List[str], limit: int) -> List[str]:
     return result
 
 
-def buttons_body(recipient: str, text: str, buttons: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], Optional[List[str]]]:
+def buttons_body(
+    recipient: str, text: str, buttons: List[Dict[str, Any]]
+) -> Tuple[List[Dict[str, Any]], Optional[List[str]]]:
     """(the message bodies to send, the payloads of numbered options when the choice went out as text).
 
     Up to 3 short buttons become reply buttons, up to 10 a list, more a numbered text the citizen answers
@@ -75,7 +78,7 @@ def buttons_body(recipient: str, text: str, buttons: List[Dict[str, Any]]) -> Tu
     payloads = [str(b.get("payload") or b.get("title") or "") for b in buttons]
     titles = [str(b.get("title") or "") for b in buttons]
     if len(buttons) <= MAX_BUTTONS and all(len(t) <= BUTTON_TITLE_LIMIT for t in titles) and len(text) <= BODY_LIMIT:
-        action = {
+        action: Dict[str, Any] = {
             "buttons": [
                 {"type": "reply", "reply": {"id": payload[:256], "title": title}}
                 for payload, title in zip(payloads, unique(titles, BUTTON_TITLE_LIMIT))
@@ -85,7 +88,7 @@ def buttons_body(recipient: str, text: str, buttons: List[Dict[str, Any]]) -> Tu
     if len(buttons) <= MAX_ROWS and len(text) <= BODY_LIMIT and all(len(p) <= 200 for p in payloads):
         rows = []
         for payload, full, title in zip(payloads, titles, unique(titles, ROW_TITLE_LIMIT)):
-            row = {"id": payload, "title": title}
+            row: Dict[str, str] = {"id": payload, "title": title}
             if title != full:
                 row["description"] = shorten(full, ROW_DESCRIPTION_LIMIT)
             rows.append(row)
@@ -105,9 +108,7 @@ def image_body(recipient: str, url: str, caption: str = "") -> Dict[str, Any]:
 def template_body(recipient: str, name: str, language: str, parameters: List[str]) -> Dict[str, Any]:
     template: Dict[str, Any] = {"name": name, "language": {"code": language}}
     if parameters:
-        template["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}
-        ]
+        template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
     return _envelope(recipient, "template", {"template": template})
 
 
@@ -135,8 +136,8 @@ def _list_label(text: str) -> str:
 def _safe_cut(text: str, limit: int) -> int:
     """The largest index <= limit that does not separate a letter from its vowel signs, virama or nukta."""
     cut = max(1, min(limit, len(text)))
-    while cut > 1 and cut < len(text) and (
-        unicodedata.category(text[cut]) in ("Mn", "Mc") or _is_virama(text[cut - 1])
+    while (
+        cut > 1 and cut < len(text) and (unicodedata.category(text[cut]) in ("Mn", "Mc") or _is_virama(text[cut - 1]))
     ):
         cut -= 1
     return cut

@@ -4,6 +4,7 @@
 callbacks; `WhatsAppOutput` sends Rasa's replies through the Graph API. Reading payloads, formatting messages,
 talking to the Graph API (`whatsapp_cloud`) and remembering message ids (`store`) are elsewhere.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,17 +13,15 @@ import hmac
 import json
 import logging
 import re
-from pathlib import Path
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
-
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
 
 from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification
 from connectors.whatsapp.store import ChannelStore
@@ -160,10 +159,15 @@ class WhatsAppInput(InputChannel):
             except (ValueError, UnicodeDecodeError, MalformedPayload) as error:
                 return response.json({"error": f"malformed notification: {error}"}, status=400)
             for status in notification.statuses:
-                logger.info("WhatsApp status %s for %s: %s %s", status.get("status"), status.get("recipient_id"),
-                            status.get("id"), status.get("errors") or "")
-            for error in notification.errors:
-                logger.warning("WhatsApp reported an error: %s", error)
+                logger.info(
+                    "WhatsApp status %s for %s: %s %s",
+                    status.get("status"),
+                    status.get("recipient_id"),
+                    status.get("id"),
+                    status.get("errors") or "",
+                )
+            for reported in notification.errors:
+                logger.warning("WhatsApp reported an error: %s", reported)
             for message in notification.messages:
                 try:
                     new = await asyncio.to_thread(self._taken_in, message)
@@ -210,7 +214,7 @@ class WhatsAppInput(InputChannel):
         if not header or not header.startswith("sha256="):
             return False
         expected = hmac.new(self.app_secret, body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header[len("sha256="):].strip().lower(), expected)
+        return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
 
     def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         previous = self._tails.get(message.sender)

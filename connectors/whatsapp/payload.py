@@ -1,4 +1,5 @@
 """Reading WhatsApp Cloud API webhook notifications into plain values (no I/O, so it can be fuzzed)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,24 +67,33 @@ def _message(message: Any, names: Dict[str, Any]) -> Optional[Inbound]:
     message_id, sender, kind = message.get("id"), message.get("from"), message.get("type")
     if not (isinstance(message_id, str) and isinstance(sender, str) and isinstance(kind, str)):
         return None
-    base = dict(message_id=message_id, sender=sender, kind=kind, profile_name=names.get(sender))
+    base: Dict[str, Any] = dict(message_id=message_id, sender=sender, kind=kind, profile_name=names.get(sender))
     content = _dict(message.get(kind))
     if kind == "text":
         return Inbound(**base, text=_str(content.get("body"))[:MAX_READ])
     if kind == "interactive":
-        reply = _dict(content.get(content.get("type")) if isinstance(content.get("type"), str) else None)
+        reply_type = content.get("type")
+        reply = _dict(content.get(reply_type) if isinstance(reply_type, str) else None)
         return Inbound(**base, text=_str(reply.get("id")) or _str(reply.get("title")))
     if kind == "button":
         return Inbound(**base, text=_str(content.get("payload")) or _str(content.get("text")))
     if kind == "image":
-        return Inbound(**base, text=_str(content.get("caption")), media_id=_str(content.get("id")) or None,
-                       mime_type=_str(content.get("mime_type")) or None)
+        return Inbound(
+            **base,
+            text=_str(content.get("caption")),
+            media_id=_str(content.get("id")) or None,
+            mime_type=_str(content.get("mime_type")) or None,
+        )
     if kind == "location":
         latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
         if latitude is None or longitude is None:
             return Inbound(**{**base, "kind": "unsupported"})
-        return Inbound(**base, text=_str(content.get("name")) or _str(content.get("address")),
-                       latitude=latitude, longitude=longitude)
+        return Inbound(
+            **base,
+            text=_str(content.get("name")) or _str(content.get("address")),
+            latitude=latitude,
+            longitude=longitude,
+        )
     return Inbound(**base)
 
 

@@ -4,6 +4,7 @@ at the field employee, rating; when a citizen last wrote.
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 

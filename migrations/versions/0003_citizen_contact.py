@@ -19,9 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table("citizens") as batch:
         batch.add_column(sa.Column("last_whatsapp_at", sa.DateTime(timezone=True), nullable=True))
         batch.alter_column("language", existing_type=sa.String(length=5), nullable=True)
-    last_seen = (
-        "SELECT MAX(s.received_at) FROM whatsapp_seen_messages s WHERE s.sender_id = citizens.sender_id"
-    )
+    last_seen = "SELECT MAX(s.received_at) FROM whatsapp_seen_messages s WHERE s.sender_id = citizens.sender_id"
     op.execute(f"UPDATE citizens SET last_whatsapp_at = ({last_seen})")
     op.execute(
         "INSERT INTO citizens (sender_id, language, language_chosen, last_whatsapp_at, updated_at) "

@@ -1,5 +1,6 @@
 """The whole assistant as deployed in production: `rasa run` with its tracker store in PostgreSQL and its lock
 store in Redis, the action server filing into PostgreSQL, a conversation over the REST channel."""
+
 import re
 import uuid
 
@@ -36,7 +37,7 @@ def test_a_citizen_files_a_complaint_from_hi_to_number_then_tracks_it(servers, d
     assert "Seva" in texts(replies) and "File a complaint" in [b["title"] for b in buttons(replies)]
 
     replies = servers.say(citizen, "the streetlight outside my house is dead since a week, Model Town Jalandhar")
-    assert "more than one \"Model Town\"" in texts(replies)
+    assert 'more than one "Model Town"' in texts(replies)
     choice = next(b for b in buttons(replies) if "JLC388" in b["payload"])
 
     replies = servers.say(citizen, choice["payload"])
@@ -67,9 +68,11 @@ def test_a_citizen_files_a_complaint_from_hi_to_number_then_tracks_it(servers, d
         assert row.description.startswith("the streetlight outside my house is dead")
         assert (round(row.latitude, 4), round(row.longitude, 4)) == (31.326, 75.5762)
         assert session.scalars(select(Attachment.uri).where(Attachment.complaint_id == row.id)).all() == [
-            "media/0f3a.jpg"]
+            "media/0f3a.jpg"
+        ]
         assert session.scalars(select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == row.id)).all() == [
-            "APPLY"]
+            "APPLY"
+        ]
 
 
 def test_a_double_yes_files_one_complaint(servers, database):
@@ -127,7 +130,11 @@ def test_a_citizen_writing_punjabi_in_gurmukhi_is_answered_in_punjabi_throughout
     with database.session() as session:
         row = session.scalar(select(Complaint).where(Complaint.number == number))
         assert (row.service_code, row.tenant_id, row.locality_code, row.language) == (
-            "GarbageNeedsTobeCleared", "pb.zirakpur", "ZRK001", "pa")
+            "GarbageNeedsTobeCleared",
+            "pb.zirakpur",
+            "ZRK001",
+            "pa",
+        )
 
 
 def test_a_citizen_writing_hindi_in_latin_letters_is_answered_in_hindi_with_english_one_tap_away(servers):

@@ -1,4 +1,5 @@
 """The NLU contract that other parts of Seva rely on, checked on the real trained model (`/model/parse`'s output)."""
+
 import asyncio
 
 import pytest
@@ -90,16 +91,21 @@ def test_the_same_values_come_out_whatever_the_language_and_script(parse, text, 
 
 @pytest.mark.parametrize(
     "text, language",
-    [("ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ", "pa"), ("गली में कूड़ा पड़ा है", "hi"),
-     ("gali mein kachra pada hai", "hi"), ("gali vich kooda pya hai", "pa"),
-     ("there is garbage in my street", "en")],
+    [
+        ("ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ", "pa"),
+        ("गली में कूड़ा पड़ा है", "hi"),
+        ("gali mein kachra pada hai", "hi"),
+        ("gali vich kooda pya hai", "pa"),
+        ("there is garbage in my street", "en"),
+    ],
 )
 def test_the_language_of_a_message_is_guessed_in_every_script(parse, text, language):
     assert parse(text)["language_guess"]["language"] == language
 
 
-@pytest.mark.parametrize("text, language", [("ਪੰਜਾਬੀ ਵਿੱਚ", "pa"), ("hindi mein baat karo", "hi"),
-                                            ("change language to english", "en")])
+@pytest.mark.parametrize(
+    "text, language", [("ਪੰਜਾਬੀ ਵਿੱਚ", "pa"), ("hindi mein baat karo", "hi"), ("change language to english", "en")]
+)
 def test_asking_for_a_language_in_any_script(parse, text, language):
     result = parse(text)
     assert result["intent"]["name"] == "choose_language" and result["values"]["language"] == language

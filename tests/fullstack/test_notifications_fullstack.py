@@ -2,6 +2,7 @@
 citizen through Rasa's trigger_intent and the WhatsApp channel (the stand-in Graph API records what they get),
 and the citizen answers in chat. Outages of Rasa and of WhatsApp delay a notification; none is lost or sent
 twice."""
+
 import asyncio
 import re
 import uuid
@@ -11,24 +12,22 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
+from notifier.delivery import RasaDelivery
+from notifier.worker import Worker
+from seva.bootstrap import build
 from seva.catalogue import load_catalogue
 from seva.complaints import Complaints
-from seva.models import Complaint, Notification
-from seva.storage import Database
 from seva.lifecycle import Lifecycle
-from seva.workflow import Actor
+from seva.models import Complaint, Notification
 from seva.outbox import Outbox
+from seva.settings import Settings, WhatsAppSettings
 from seva.staff import Staff
-from seva.workflow import GRO, LME
-from whatsapp_cloud.api import GraphApi
-from connectors.whatsapp.store import ChannelStore
-from notifier.delivery import RasaDelivery, TemplateDelivery
-from notifier.worker import Worker
+from seva.storage import Database
+from seva.workflow import GRO, LME, Actor
 from tests import whatsapp_payloads as wa
-from tests.helpers import WHATSAPP, postgres_schema_url
-from tests.servers import StaffApiServer
-from tests.helpers import a_draft
 from tests.fullstack.test_whatsapp_channel import choices, say, shown
+from tests.helpers import WHATSAPP, a_draft, postgres_schema_url
+from tests.servers import StaffApiServer
 
 pytestmark = pytest.mark.fullstack
 
@@ -42,8 +41,10 @@ def database(postgres_schema):
 
 @pytest.fixture(scope="module")
 def staff_api(servers, postgres_schema, tmp_path_factory):
-    running = StaffApiServer({"DATABASE_URL": postgres_schema_url(postgres_schema), "MEDIA_DIR": servers.media_dir},
-                             tmp_path_factory.mktemp("logs") / "staff_api.log").start()
+    running = StaffApiServer(
+        {"DATABASE_URL": postgres_schema_url(postgres_schema), "MEDIA_DIR": servers.media_dir},
+        tmp_path_factory.mktemp("logs") / "staff_api.log",
+    ).start()
     yield running
     running.stop()
 
@@ -54,16 +55,23 @@ def tokens(database):
     suffix = uuid.uuid4().hex[:6]
     staff.add(f"gro.{suffix}", "Harpreet Kaur", GRO, "pb.jalandhar")
     staff.add(f"lme.{suffix}", "Gurdeep Singh", LME, "pb.jalandhar")
-    return {"gro": staff.issue_token(f"gro.{suffix}"), "lme": staff.issue_token(f"lme.{suffix}"),
-            "lme_name": f"lme.{suffix}", "gro_name": f"gro.{suffix}"}
+    return {
+        "gro": staff.issue_token(f"gro.{suffix}"),
+        "lme": staff.issue_token(f"lme.{suffix}"),
+        "lme_name": f"lme.{suffix}",
+        "gro_name": f"gro.{suffix}",
+    }
 
 
 def worker(servers, database, graph_api):
-    api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url,
-                   backoff_seconds=0.01)
-    return Worker(Outbox(database), RasaDelivery(servers.url),
-                  TemplateDelivery(api, "seva_complaint_update", load_catalogue()),
-                  ChannelStore(database).last_message_at)
+    """The notification worker as `python -m notifier` builds it, pointed at the running Seva."""
+    whatsapp = WhatsAppSettings(
+        access_token=WHATSAPP["WHATSAPP_ACCESS_TOKEN"],
+        phone_number_id=WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"],
+        api_base_url=graph_api.url,
+        send_backoff_seconds=0.01,
+    )
+    return Worker.from_services(build(Settings(database_url=database.url, rasa_url=servers.url, whatsapp=whatsapp)))
 
 
 def a_citizen():
@@ -91,8 +99,11 @@ def notifications_of(database, number):
 
 def retry_now(database):
     with database.session() as session:
-        session.execute(update(Notification).where(Notification.state == "pending")
-                        .values(next_attempt_at=datetime.now(timezone.utc)))
+        session.execute(
+            update(Notification)
+            .where(Notification.state == "pending")
+            .values(next_attempt_at=datetime.now(timezone.utc))
+        )
 
 
 async def deliver_all(w, rounds=5):
@@ -102,14 +113,19 @@ async def deliver_all(w, rounds=5):
 
 
 def act(staff_api, token, number, **body):
-    response = requests.post(f"{staff_api.url}/complaints/{number}/actions", json=body,
-                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response = requests.post(
+        f"{staff_api.url}/complaints/{number}/actions",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 async def test_staff_act_through_the_api_and_the_citizen_hears_in_punjabi_then_rates(
-        servers, graph_api, database, staff_api, tokens):
+    servers, graph_api, database, staff_api, tokens
+):
     citizen, number = citizen_writes_then_files(servers, graph_api, database, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
     before = len(graph_api.sent_to(citizen))
     act(staff_api, tokens["gro"], number, action="ASSIGN", assignee=tokens["lme_name"], comment="ਅੱਜ ਦੇਖੋ")
@@ -130,15 +146,15 @@ async def test_staff_act_through_the_api_and_the_citizen_hears_in_punjabi_then_r
     [thanks] = say(servers, graph_api, wa.text(citizen, "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ"), 1)
     assert number in shown([thanks]) and "⭐⭐⭐⭐⭐" in shown([thanks])
     view = Complaints(database, load_catalogue()).get(number)
-    assert (view.status, view.rating, view.history[-1].comment) == ("CLOSEDAFTERRESOLUTION", 5,
-                                                                    "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ")
+    assert (view.status, view.rating, view.history[-1].comment) == ("CLOSEDAFTERRESOLUTION", 5, "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ")
 
 
 async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
     citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
     before = len(graph_api.sent_to(citizen))
-    Lifecycle(database, load_catalogue()).act(number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
-                                              assignee=tokens["lme_name"])
+    Lifecycle(database, load_catalogue()).act(
+        number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"]
+    )
     # The channel tries each send four times: all of them fail.
     for _ in range(4):
         graph_api.fail_next(503)
@@ -157,8 +173,12 @@ async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(server
 def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
     citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
     before = len(graph_api.sent_to(citizen))
-    Lifecycle(database, load_catalogue()).act(number, "REJECT", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
-                                              comment="private property, not the municipality's")
+    Lifecycle(database, load_catalogue()).act(
+        number,
+        "REJECT",
+        Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
+        comment="private property, not the municipality's",
+    )
     w = worker(servers, database, graph_api)
     servers.restart_rasa(while_down=lambda: asyncio.run(deliver_all(w)))
     assert notifications_of(database, number) == [("pending", 1, None)]
@@ -173,11 +193,13 @@ def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, g
 
 
 async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_again(
-        servers, graph_api, database, tokens):
+    servers, graph_api, database, tokens
+):
     citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
     before = len(graph_api.sent_to(citizen))
-    Lifecycle(database, load_catalogue()).act(number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"),
-                                              assignee=tokens["lme_name"])
+    Lifecycle(database, load_catalogue()).act(
+        number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"]
+    )
     # A worker claims it and gets it through Rasa, then dies before recording that it did.
     [claimed] = [u for u in Outbox(database).claim(limit=100) if u.number == number]
     await RasaDelivery(servers.url).deliver(claimed)

@@ -1,4 +1,5 @@
 """The WhatsApp channel in the running Seva: signed webhooks in, replies out at the stand-in Graph API."""
+
 import json
 import time
 import uuid
@@ -8,9 +9,10 @@ import requests
 from rasa.shared.exceptions import RasaException
 from sqlalchemy import select
 
-from seva.models import Attachment, Complaint
-from seva.storage import Database
 from connectors.whatsapp.channel import WhatsAppInput
+from seva.models import Attachment, Complaint
+from seva.settings import WhatsAppSettings
+from seva.storage import Database
 from tests import whatsapp_payloads as wa
 from tests.helpers import WHATSAPP, letters_scripts, postgres_schema_url
 
@@ -25,8 +27,12 @@ def citizen():
 
 def post(servers, body, secret=SECRET, headers=None):
     signed = wa.signed(body, secret)
-    return requests.post(f"{servers.url}/webhooks/whatsapp/webhook", data=signed["data"],
-                         headers={**signed["headers"], **(headers or {})}, timeout=10)
+    return requests.post(
+        f"{servers.url}/webhooks/whatsapp/webhook",
+        data=signed["data"],
+        headers={**signed["headers"], **(headers or {})},
+        timeout=10,
+    )
 
 
 def say(servers, graph_api, message, expect):
@@ -60,9 +66,8 @@ def database(postgres_schema):
     db.dispose()
 
 
-def test_the_signature_is_hmac_sha256_of_the_raw_body():
-    channel = WhatsAppInput(app_secret="secret", verify_token="", access_token="", phone_number_id="",
-                            api_base_url="http://127.0.0.1:1", media_dir="/tmp")
+def test_the_signature_is_hmac_sha256_of_the_raw_body(sqlite_services):
+    channel = WhatsAppInput(WhatsAppSettings(app_secret="secret", api_base_url="http://127.0.0.1:1"), sqlite_services)
     vector = "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914"
     assert channel.signed(b"test", vector)
     assert not channel.signed(b"test ", vector)
@@ -77,11 +82,19 @@ def test_the_channel_refuses_to_start_without_an_app_secret(monkeypatch):
 
 def test_webhook_verification(servers):
     url = f"{servers.url}/webhooks/whatsapp/webhook"
-    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": WHATSAPP["WHATSAPP_VERIFY_TOKEN"],
-                                   "hub.challenge": "1158201444"}, timeout=10)
+    ok = requests.get(
+        url,
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": WHATSAPP["WHATSAPP_VERIFY_TOKEN"],
+            "hub.challenge": "1158201444",
+        },
+        timeout=10,
+    )
     assert (ok.status_code, ok.text) == (200, "1158201444")
-    wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
-                                      "hub.challenge": "1158201444"}, timeout=10)
+    wrong = requests.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"}, timeout=10
+    )
     assert wrong.status_code == 403
 
 
@@ -90,7 +103,9 @@ def test_a_signed_text_reaches_rasa_and_the_reply_reaches_whatsapp(servers, grap
     replies = say(servers, graph_api, wa.text(sender, "hi"), expect=2)
     assert "Seva" in shown(replies)
     assert replies[0]["type"] == "interactive" and choices(replies[0])[0] == (
-        "English", '/choose_language{"language": "en"}')
+        "English",
+        '/choose_language{"language": "en"}',
+    )
 
 
 def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(servers, graph_api):
@@ -98,8 +113,9 @@ def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(serve
     body = wa.envelope([wa.text(sender, "hi")])
     assert post(servers, body, secret="not-the-secret").status_code == 403
     raw = json.dumps(body).encode()
-    missing = requests.post(f"{servers.url}/webhooks/whatsapp/webhook", data=raw,
-                            headers={"Content-Type": "application/json"}, timeout=10)
+    missing = requests.post(
+        f"{servers.url}/webhooks/whatsapp/webhook", data=raw, headers={"Content-Type": "application/json"}, timeout=10
+    )
     assert missing.status_code == 403
     time.sleep(3)
     assert graph_api.sent_to(sender) == []
@@ -115,13 +131,16 @@ def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_a
     assert len(graph_api.sent_to(sender)) == len(first) == 2
 
 
-@pytest.mark.parametrize("raw, status", [
-    (b"{" * 10, 400),
-    (b'{"object": "whatsapp_business_account", "entry": [{"changes": [', 400),
-    (b'["not", "a", "notification"]', 400),
-    (b"\xff\xfe not utf-8", 400),
-    (b'{"entry": []}' + b" " * (1024 * 1024), 413),
-])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"{" * 10, 400),
+        (b'{"object": "whatsapp_business_account", "entry": [{"changes": [', 400),
+        (b'["not", "a", "notification"]', 400),
+        (b"\xff\xfe not utf-8", 400),
+        (b'{"entry": []}' + b" " * (1024 * 1024), 413),
+    ],
+)
 def test_malformed_truncated_and_oversized_bodies(servers, raw, status):
     assert post(servers, raw).status_code == status
     assert requests.get(f"{servers.url}/status", timeout=10).ok
@@ -149,7 +168,11 @@ def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api):
     assert replies[0]["type"] == "text" and "2. Garbage" in replies[0]["text"]["body"]
     replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
     assert [title for title, _ in choices(replies[0])] == [
-        "Garbage to be cleared", "Road not swept", "Damaged garbage bin", "Garbage being burnt"]
+        "Garbage to be cleared",
+        "Road not swept",
+        "Damaged garbage bin",
+        "Garbage being burnt",
+    ]
 
 
 def test_a_number_does_not_answer_an_older_question(servers, graph_api):
@@ -158,7 +181,7 @@ def test_a_number_does_not_answer_an_older_question(servers, graph_api):
     say(servers, graph_api, wa.text(sender, "street lights"), expect=1)
     replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
     # "2" now answers the town question (no town has that name), not the category list sent before it.
-    assert replies[0]["type"] == "text" and "\"2\"" in shown(replies)
+    assert replies[0]["type"] == "text" and '"2"' in shown(replies)
 
 
 def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph_api):
@@ -174,8 +197,7 @@ def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph
 def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(servers, graph_api, database):
     sender = citizen()
     graph_api.add_media("714250431213", "image/jpeg", JPEG)
-    replies = say(servers, graph_api, wa.text(sender, "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ"),
-                  expect=1)
+    replies = say(servers, graph_api, wa.text(sender, "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ"), expect=1)
     assert letters_scripts(shown(replies)) == {"GURMUKHI"} and "ਫ਼ੋਟੋ" in shown(replies)
 
     replies = say(servers, graph_api, wa.image(sender, "714250431213"), expect=1)
@@ -192,8 +214,11 @@ def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(
     with database.session() as session:
         row = session.scalar(select(Complaint).where(Complaint.number == number))
         assert (row.sender_id, row.channel, row.language) == (sender, "whatsapp", "pa")
-        assert (row.service_code, row.tenant_id, row.locality_code) == ("StreetLightNotWorking", "pb.zirakpur",
-                                                                        "ZRK001")
+        assert (row.service_code, row.tenant_id, row.locality_code) == (
+            "StreetLightNotWorking",
+            "pb.zirakpur",
+            "ZRK001",
+        )
         assert (row.latitude, row.longitude) == (30.6425, 76.8173)
         photo = session.scalar(select(Attachment.uri).where(Attachment.complaint_id == row.id))
         assert photo.startswith(servers.media_dir) and open(photo, "rb").read() == JPEG
@@ -212,8 +237,12 @@ def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph
     sender = citizen()
     say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
     before = len(graph_api.sent_to(sender))
-    answer = requests.post(f"{servers.url}/conversations/{sender}/trigger_intent",
-                           params={"output_channel": "whatsapp"}, json={"name": "greet"}, timeout=60)
+    answer = requests.post(
+        f"{servers.url}/conversations/{sender}/trigger_intent",
+        params={"output_channel": "whatsapp"},
+        json={"name": "greet"},
+        timeout=60,
+    )
     assert answer.ok
     sent = graph_api.wait_for(sender, before + 2)[before:]
     assert len(sent) == 2 and letters_scripts(shown(sent)) == {"GURMUKHI"}
@@ -224,11 +253,13 @@ def test_a_missed_call_starts_the_conversation_with_a_template(servers, graph_ap
     caller = f"98{uuid.uuid4().int % 10**8:08d}"
     refused = requests.post(url, json={"caller": caller}, headers={"X-Seva-Token": "wrong"}, timeout=10)
     assert refused.status_code == 401
-    answer = requests.post(url, data={"From": f"0{caller}"},
-                           headers={"X-Seva-Token": WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10)
+    answer = requests.post(
+        url, data={"From": f"0{caller}"}, headers={"X-Seva-Token": WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10
+    )
     assert answer.status_code == 202 and answer.json()["to"] == f"91{caller}"
     sent = graph_api.wait_for(f"91{caller}", 1)
     assert sent[0]["type"] == "template" and sent[0]["template"]["name"] == "seva_welcome"
-    no_number = requests.post(url, json={"caller": "12"}, headers={"X-Seva-Token": WHATSAPP[
-        "WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10)
+    no_number = requests.post(
+        url, json={"caller": "12"}, headers={"X-Seva-Token": WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10
+    )
     assert no_number.status_code == 400

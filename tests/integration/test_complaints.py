@@ -1,4 +1,5 @@
 """Filing and tracking against real databases: a SQLite file and the machine's PostgreSQL."""
+
 import re
 import threading
 from datetime import datetime, timedelta, timezone
@@ -8,11 +9,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from seva.catalogue import load_catalogue
-from seva.complaints import PAGE_SIZE, Complaints, Draft
-from seva.numbering import canonical_number
+from seva.complaints import PAGE_SIZE, Complaints
 from seva.models import Attachment, Complaint, ComplaintEvent
+from seva.numbering import canonical_number
 from seva.storage import Database
-from tests.helpers import DOWN_DATABASE_URL
+from tests.helpers import DOWN_DATABASE_URL, a_draft
 
 NUMBER = re.compile(r"^PB-PGR-\d{4}-\d{2}-\d{2}-\d{6}$")
 
@@ -23,12 +24,16 @@ def test_filing_stores_the_complaint_its_history_and_photo(complaints, database)
     with database.session() as session:
         row = session.scalar(select(Complaint).where(Complaint.number == view.number))
         assert (row.service_code, row.category, row.department) == (
-            "StreetLightNotWorking", "StreetLights", "Street Lights")
+            "StreetLightNotWorking",
+            "StreetLights",
+            "Street Lights",
+        )
         assert (row.tenant_id, row.locality_code, row.status) == ("pb.jalandhar", "JLC373", "PENDINGFORASSIGNMENT")
         assert (row.latitude, row.longitude) == (31.3260, 75.5762)
         events = session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == row.id)).all()
         assert [(e.action, e.from_status, e.to_status, e.actor) for e in events] == [
-            ("APPLY", None, "PENDINGFORASSIGNMENT", "citizen:citizen-1")]
+            ("APPLY", None, "PENDINGFORASSIGNMENT", "citizen:citizen-1")
+        ]
         photos = session.scalars(select(Attachment.uri).where(Attachment.complaint_id == row.id)).all()
         assert photos == ["https://example.org/light.jpg"]
 
@@ -45,7 +50,10 @@ def test_numbers_carry_the_filing_date_in_punjab_and_count_up_within_a_day(compl
     second, _ = complaints.file("b", "rest", "en", a_draft(), "b:1", now=late_evening_utc)
     next_day, _ = complaints.file("c", "rest", "en", a_draft(), "c:1", now=late_evening_utc + timedelta(days=1))
     assert [first.number, second.number, next_day.number] == [
-        "PB-PGR-2026-11-03-000001", "PB-PGR-2026-11-03-000002", "PB-PGR-2026-11-04-000001"]
+        "PB-PGR-2026-11-03-000001",
+        "PB-PGR-2026-11-03-000002",
+        "PB-PGR-2026-11-04-000001",
+    ]
 
 
 def test_the_same_submission_twice_files_one_complaint(complaints, database):
@@ -81,8 +89,11 @@ def test_many_citizens_filing_at_once_get_unique_numbers(complaints, database):
 def test_the_same_submission_racing_with_itself_files_once(complaints, database):
     numbers = []
     threads = [
-        threading.Thread(target=lambda: numbers.append(
-            complaints.file("citizen-1", "rest", "en", a_draft(), "citizen-1:double-yes")[0].number))
+        threading.Thread(
+            target=lambda: numbers.append(
+                complaints.file("citizen-1", "rest", "en", a_draft(), "citizen-1:double-yes")[0].number
+            )
+        )
         for _ in range(8)
     ]
     for t in threads:
@@ -110,10 +121,12 @@ def test_my_complaints_lists_open_ones_first_then_recent_closed_ones_in_pages(co
     old, _ = complaints.file("citizen-1", "rest", "en", a_draft(), "old", now=now - timedelta(days=200))
     complaints.file("citizen-2", "rest", "en", a_draft(), "someone-else")
     with database.session() as session:
-        session.execute(update(Complaint).where(Complaint.number.in_([closed.number, old.number]))
-                        .values(status="RESOLVED"))
-        session.execute(update(Complaint).where(Complaint.number == old.number)
-                        .values(updated_at=now - timedelta(days=199)))
+        session.execute(
+            update(Complaint).where(Complaint.number.in_([closed.number, old.number])).values(status="RESOLVED")
+        )
+        session.execute(
+            update(Complaint).where(Complaint.number == old.number).values(updated_at=now - timedelta(days=199))
+        )
 
     first = complaints.list_for("citizen-1", 0)
     second = complaints.list_for("citizen-1", 1)

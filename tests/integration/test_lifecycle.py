@@ -1,5 +1,6 @@
 """The PGR lifecycle against real databases (a SQLite file and the machine's PostgreSQL): who may do what, when,
 what is recorded, and the notification written with each change."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -7,11 +8,10 @@ from sqlalchemy import func, select
 
 from seva.catalogue import load_catalogue
 from seva.complaints import Query
-from seva.models import Attachment, Notification
 from seva.lifecycle import Lifecycle, NotFound, Photo
-from seva.workflow import Actor
+from seva.models import Attachment, Notification
 from seva.staff import Staff
-from seva.workflow import ADMIN, CITIZEN, GRO, LME, STATUSES, TRANSITIONS, Refused, allowed_actions, check
+from seva.workflow import CITIZEN, GRO, LME, Actor, Refused
 from tests.helpers import a_draft
 
 FILED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
@@ -44,12 +44,14 @@ def notifications(database):
 
 def test_a_complaint_goes_assign_resolve_rate_and_every_step_is_recorded(lifecycle, filed, database):
     t = FILED_AT
-    lifecycle.act(filed, "ASSIGN", GRO_JAL, comment="please check today", assignee="lme.jalandhar",
-                  now=t + timedelta(hours=1))
+    lifecycle.act(
+        filed, "ASSIGN", GRO_JAL, comment="please check today", assignee="lme.jalandhar", now=t + timedelta(hours=1)
+    )
     view = lifecycle.act(filed, "RESOLVE", LME_JAL, comment="new bulb fitted", now=t + timedelta(hours=5))
     assert view.status == "RESOLVED" and view.assigned_to == "lme.jalandhar"
-    view = lifecycle.act(filed, "RATE", Actor.citizen("citizen-1"), rating=4, comment="quick work",
-                         now=t + timedelta(days=1))
+    view = lifecycle.act(
+        filed, "RATE", Actor.citizen("citizen-1"), rating=4, comment="quick work", now=t + timedelta(days=1)
+    )
     assert view.status == "CLOSEDAFTERRESOLUTION" and view.rating == 4
     assert [(h.action, h.status, h.actor, h.role, h.comment, h.at) for h in view.history] == [
         ("APPLY", "PENDINGFORASSIGNMENT", "citizen:citizen-1", CITIZEN, None, t),
@@ -76,14 +78,17 @@ def test_a_rejection_needs_a_reason_and_a_refusal_changes_nothing(lifecycle, fil
     assert len(complaints.get(filed).history) == 2 and notifications(database) == 1
 
 
-@pytest.mark.parametrize("actor, action, reason", [
-    (GRO_AMRITSAR, "ASSIGN", "city"),
-    (LME_JAL, "ASSIGN", "role"),
-    (GRO_JAL, "RESOLVE", "role"),
-    (Actor.citizen("citizen-1"), "ASSIGN", "role"),
-    (GRO_JAL, "REOPEN", "role"),
-    (GRO_JAL, "FIX", "unknown_action"),
-])
+@pytest.mark.parametrize(
+    "actor, action, reason",
+    [
+        (GRO_AMRITSAR, "ASSIGN", "city"),
+        (LME_JAL, "ASSIGN", "role"),
+        (GRO_JAL, "RESOLVE", "role"),
+        (Actor.citizen("citizen-1"), "ASSIGN", "role"),
+        (GRO_JAL, "REOPEN", "role"),
+        (GRO_JAL, "FIX", "unknown_action"),
+    ],
+)
 def test_staff_act_only_in_their_role_and_city(lifecycle, filed, complaints, actor, action, reason):
     with pytest.raises(Refused) as refused:
         lifecycle.act(filed, action, actor, comment="c", assignee="lme.jalandhar")
@@ -129,8 +134,13 @@ def test_a_citizen_reopens_within_ten_days_with_a_reason_and_the_sla_starts_agai
 def test_reopening_after_ten_days_is_refused(lifecycle, filed, complaints):
     lifecycle.act(filed, "REJECT", GRO_JAL, comment="duplicate of an older complaint", now=FILED_AT)
     with pytest.raises(Refused) as refused:
-        lifecycle.act(filed, "REOPEN", Actor.citizen("citizen-1"), comment="not a duplicate",
-                      now=FILED_AT + timedelta(days=10, minutes=1))
+        lifecycle.act(
+            filed,
+            "REOPEN",
+            Actor.citizen("citizen-1"),
+            comment="not a duplicate",
+            now=FILED_AT + timedelta(days=10, minutes=1),
+        )
     assert refused.value.reason == "reopen_window"
     assert complaints.get(filed).status == "REJECTED"
 
@@ -186,31 +196,3 @@ def test_overdue_by_service_sla_or_by_three_days_at_the_field_employee(lifecycle
     on_time = complaints.search(Query(tenant_id="pb.jalandhar", overdue=False), now=now)
     assert {v.number for v in late.items} == {old.number, fresh.number}
     assert {v.number for v in on_time.items} == {calm.number}
-
-
-def test_the_workflow_is_pgrs():
-    """Every (action, status) pair: the table decides, and only the moves of the PGR workflow exist."""
-    moves = {(a, s): t.moves[s] for a, t in TRANSITIONS.items() for s in t.moves}
-    assert {k: v for k, v in moves.items() if k[0] != "COMMENT"} == {
-        ("ASSIGN", "PENDINGFORASSIGNMENT"): "PENDINGATLME",
-        ("ASSIGN", "PENDINGFORREASSIGNMENT"): "PENDINGATLME",
-        ("REJECT", "PENDINGFORASSIGNMENT"): "REJECTED",
-        ("REJECT", "PENDINGFORREASSIGNMENT"): "REJECTED",
-        ("RESOLVE", "PENDINGATLME"): "RESOLVED",
-        ("REASSIGN", "PENDINGATLME"): "PENDINGFORREASSIGNMENT",
-        ("REOPEN", "RESOLVED"): "PENDINGFORASSIGNMENT",
-        ("REOPEN", "REJECTED"): "PENDINGFORASSIGNMENT",
-        ("RATE", "RESOLVED"): "CLOSEDAFTERRESOLUTION",
-        ("RATE", "REJECTED"): "CLOSEDAFTERREJECTION",
-    }
-    now = FILED_AT
-    for action, transition in TRANSITIONS.items():
-        role = next(iter(transition.roles - {ADMIN}))
-        for status in STATUSES:
-            if status in transition.moves:
-                continue
-            with pytest.raises(Refused):
-                check(action, role, status, now, now, comment="c", rating=3)
-    assert allowed_actions(GRO, "PENDINGFORASSIGNMENT") == ("ASSIGN", "REJECT", "COMMENT")
-    assert allowed_actions(LME, "PENDINGATLME") == ("RESOLVE", "REASSIGN", "COMMENT")
-    assert allowed_actions(CITIZEN, "RESOLVED") == ("REOPEN", "RATE")

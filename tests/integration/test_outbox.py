@@ -1,5 +1,6 @@
 """The notification outbox on both databases, and the worker's handling of a Rasa that is down and of
 citizens outside WhatsApp's 24-hour window (a template, at the stand-in Graph API)."""
+
 import asyncio
 import threading
 import uuid
@@ -8,22 +9,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from seva.catalogue import load_catalogue
-from seva.citizens import Citizens
-from seva.models import Notification
-from seva.storage import Database
-from connectors.whatsapp.store import SeenMessage
-from seva.lifecycle import Lifecycle
-from seva.workflow import Actor
-from seva.outbox import FAILED, LEASE, MAX_ATTEMPTS, PENDING, SENT, Outbox, backoff
-from seva.staff import Staff
-from seva.workflow import GRO, LME
-from whatsapp_cloud.api import GraphApi
-from connectors.whatsapp.store import ChannelStore
 from notifier.delivery import RasaDelivery, TemplateDelivery
 from notifier.worker import Worker
-from tests.helpers import DOWN_DATABASE_URL, WHATSAPP
-from tests.helpers import a_draft
+from seva.catalogue import load_catalogue
+from seva.citizens import Citizens
+from seva.lifecycle import Lifecycle
+from seva.models import Notification
+from seva.outbox import FAILED, LEASE, MAX_ATTEMPTS, PENDING, SENT, Outbox, backoff
+from seva.staff import Staff
+from seva.storage import Database
+from seva.workflow import GRO, LME, Actor
+from tests.helpers import DOWN_DATABASE_URL, WHATSAPP, a_draft
+from whatsapp_cloud.api import GraphApi
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 GRO_JAL = Actor(GRO, "gro.jalandhar", "pb.jalandhar")
@@ -55,9 +52,12 @@ def test_a_claimed_notification_is_leased_and_comes_back_if_its_worker_dies(data
     outbox = Outbox(database)
     [update] = outbox.claim(now=NOW)
     assert (update.number, update.action, update.status, update.comment) == (
-        number, "ASSIGN", "PENDINGATLME", "team on the way")
-    assert (update.recipient, update.channel, update.language, update.attempts) == ("919812345678", "whatsapp",
-                                                                                 "pa", 1)
+        number,
+        "ASSIGN",
+        "PENDINGATLME",
+        "team on the way",
+    )
+    assert (update.recipient, update.channel, update.language, update.attempts) == ("919812345678", "whatsapp", "pa", 1)
     assert outbox.claim(now=NOW + LEASE - timedelta(seconds=1)) == []
     [again] = outbox.claim(now=NOW + LEASE)
     assert again.id == update.id and again.attempts == 2
@@ -121,8 +121,9 @@ def test_workers_claiming_at_once_share_the_outbox_without_overlap(database, com
 
 async def test_with_rasa_down_the_notification_waits_and_nothing_is_lost(database, complaints, lifecycle):
     file_and_assign(complaints, lifecycle, channel="rest")
-    worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN, timeout_seconds=3), None,
-                    ChannelStore(database).last_message_at)
+    worker = Worker(
+        Outbox(database), RasaDelivery(RASA_DOWN, timeout_seconds=3), None, Citizens(database).last_whatsapp_at
+    )
     assert await worker.run_once() == 1
     with database.session() as session:
         notification = session.scalars(select(Notification)).one()
@@ -132,25 +133,32 @@ async def test_with_rasa_down_the_notification_waits_and_nothing_is_lost(databas
 
 
 async def test_outside_the_24_hour_window_a_template_goes_out_in_the_citizens_language(
-        database, complaints, lifecycle, graph_api):
+    database, complaints, lifecycle, graph_api
+):
     citizen = f"9198{uuid.uuid4().int % 10**8:08d}"
     number = file_and_assign(complaints, lifecycle, sender=citizen, language="pa")
-    with database.session() as session:
-        session.add(SeenMessage(message_id="wamid.old", sender_id=citizen,
-                                received_at=datetime.now(timezone.utc) - timedelta(hours=30)))
-    api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url,
-                   backoff_seconds=0.01)
+    Citizens(database).wrote_on_whatsapp(citizen, at=datetime.now(timezone.utc) - timedelta(hours=30))
+    api = GraphApi(
+        WHATSAPP["WHATSAPP_ACCESS_TOKEN"],
+        WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"],
+        base_url=graph_api.url,
+        backoff_seconds=0.01,
+    )
     templates = TemplateDelivery(api, "seva_complaint_update", load_catalogue())
     # Rasa is down: a template does not need it.
-    worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN), templates, ChannelStore(database).last_message_at)
+    worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN), templates, Citizens(database).last_whatsapp_at)
     assert await worker.run_once() == 1
     [message] = graph_api.sent_to(citizen)
     template = message["template"]
     assert (template["name"], template["language"]["code"]) == ("seva_complaint_update", "pa")
     parameters = [p["text"] for p in template["components"][0]["parameters"]]
     catalogue = load_catalogue()
-    assert parameters == [number, catalogue.services["StreetLightNotWorking"].name("pa"),
-                          catalogue.label("statuses", "PENDINGATLME", "pa"), "team on the way"]
+    assert parameters == [
+        number,
+        catalogue.services["StreetLightNotWorking"].name("pa"),
+        catalogue.label("statuses", "PENDINGATLME", "pa"),
+        "team on the way",
+    ]
     with database.session() as session:
         notification = session.scalars(select(Notification)).one()
         assert (notification.state, notification.sent_via) == (SENT, "template")
@@ -159,18 +167,23 @@ async def test_outside_the_24_hour_window_a_template_goes_out_in_the_citizens_la
 async def test_a_template_whatsapp_refuses_is_tried_again_later(database, complaints, lifecycle, graph_api):
     citizen = f"9198{uuid.uuid4().int % 10**8:08d}"
     file_and_assign(complaints, lifecycle, sender=citizen)
-    api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url,
-                   attempts=1)
+    api = GraphApi(
+        WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url, attempts=1
+    )
     graph_api.fail_next(400, error_code=132001)  # template does not exist (yet)
-    worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN), TemplateDelivery(api, "seva_complaint_update",
-                    load_catalogue()), ChannelStore(database).last_message_at)
+    worker = Worker(
+        Outbox(database),
+        RasaDelivery(RASA_DOWN),
+        TemplateDelivery(api, "seva_complaint_update", load_catalogue()),
+        Citizens(database).last_whatsapp_at,
+    )
     await worker.run_once()
     assert graph_api.sent_to(citizen) == [] and states(database) == [(PENDING, 1)]
 
 
 async def test_the_worker_outlives_a_database_that_is_down():
     down = Database(DOWN_DATABASE_URL)
-    worker = Worker(Outbox(down), RasaDelivery(RASA_DOWN), None, ChannelStore(down).last_message_at)
+    worker = Worker(Outbox(down), RasaDelivery(RASA_DOWN), None, Citizens(down).last_whatsapp_at)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop, interval=0.1))
     await asyncio.sleep(1)

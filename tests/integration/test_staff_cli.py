@@ -1,4 +1,5 @@
 """The administrator's command line, run in-process against real databases (a SQLite file and PostgreSQL)."""
+
 import csv
 import io
 import os
@@ -9,116 +10,141 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from seva.catalogue import load_catalogue
 from seva.complaints import Draft
 from seva.models import Notification, StaffToken
-from seva.storage import Database, utcnow
-from seva.staff import Staff
+from seva.storage import utcnow
 from staff import cli
-from tests.helpers import DOWN_DATABASE_URL, ROOT
+from tests.helpers import DOWN_DATABASE_URL, ROOT, services_on
 
 PUNJABI = "ਸਾਡੀ ਗਲੀ ਦੀ ਬੱਤੀ ਇੱਕ ਹਫ਼ਤੇ ਤੋਂ ਬੰਦ ਹੈ"
 
 
-def run(database, *argv):
+def run(services, *argv):
     out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), database=database, stdout=out, stderr=err)
+    code = cli.main(list(argv), services=services, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
 def file(complaints, key, service="StreetLightNotWorking", city="pb.jalandhar", age=timedelta(0), **draft):
-    values = dict(description="the streetlight outside my house is dead", locality_code="JLC373",
-                  locality_name="Model Town", latitude=31.326, longitude=75.5762)
+    values = dict(
+        description="the streetlight outside my house is dead",
+        locality_code="JLC373",
+        locality_name="Model Town",
+        latitude=31.326,
+        longitude=75.5762,
+    )
     values.update(draft)
-    view, _ = complaints.file(f"citizen-{key}", "whatsapp", "pa", Draft(service, city, **values), key,
-                              now=utcnow() - age)
+    view, _ = complaints.file(
+        f"citizen-{key}", "whatsapp", "pa", Draft(service, city, **values), key, now=utcnow() - age
+    )
     return view.number
 
 
-def test_staff_users_and_their_tokens(database):
-    code, out, _ = run(database, "add-user", "asha", "--name", "Asha Rani", "--role", "lme", "--city", "pb.jalandhar")
+def test_staff_users_and_their_tokens(services):
+    code, out, _ = run(services, "add-user", "asha", "--name", "Asha Rani", "--role", "lme", "--city", "pb.jalandhar")
     assert code == 0 and "asha" in out and "LME" in out and "pb.jalandhar" in out
-    run(database, "add-user", "ravi", "--name", "Ravi", "--role", "GRO", "--city", "pb.amritsar")
+    run(services, "add-user", "ravi", "--name", "Ravi", "--role", "GRO", "--city", "pb.amritsar")
 
-    code, out, _ = run(database, "token", "asha")
+    code, out, _ = run(services, "token", "asha")
     token = out.splitlines()[0]
     assert code == 0 and "will not be shown again" in out
-    staff = Staff(database, load_catalogue())
+    staff = services.staff
     assert staff.authenticate(token).username == "asha"
-    with database.session() as session:
+    with services.database.session() as session:
         stored = session.scalars(select(StaffToken)).all()
         assert len(stored) == 1 and all(token not in str(vars(row)) for row in stored)
 
-    code, out, _ = run(database, "users", "--city", "pb.jalandhar")
+    code, out, _ = run(services, "users", "--city", "pb.jalandhar")
     assert code == 0 and "asha" in out and "ravi" not in out and "1 in all" in out
 
-    assert run(database, "revoke", "asha")[:2] == (0, "revoked 1 token(s) of asha\n")
+    assert run(services, "revoke", "asha")[:2] == (0, "revoked 1 token(s) of asha\n")
     assert staff.authenticate(token) is None
-    assert run(database, "deactivate", "ravi")[0] == 0
+    assert run(services, "deactivate", "ravi")[0] == 0
     assert [m.active for m in staff.members("pb.amritsar")] == [False]
-    assert run(database, "token", "ravi")[:3:2] == (1, "error: ravi is deactivated\n")
+    assert run(services, "token", "ravi")[:3:2] == (1, "error: ravi is deactivated\n")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (("add-user", "asha", "--name", "A", "--role", "LME", "--city", "pb.jalandar"), "did you mean pb.jalandhar"),
-    (("add-user", "asha", "--name", "A", "--role", "ADMIN", "--city", "pb.jalandhar"), "the role is one of"),
-    (("token", "nobody"), "there is no staff user 'nobody'"),
-    (("list", "--status", "OPEN"), "unknown status 'OPEN': one of PENDINGFORASSIGNMENT"),
-    (("list", "--category", "Potholes"), "unknown category 'Potholes'"),
-    (("list", "--page", "0"), "pages count from 1"),
-    (("show", "PB-PGR-2020-01-01-999999"), "not found: PB-PGR-2020-01-01-999999"),
-    (("act", "PB-PGR-2020-01-01-999999", "RATE"), "unknown action 'RATE': one of ASSIGN"),
-])
-def test_invalid_input_exits_1_with_one_line(database, argv, message):
-    code, out, err = run(database, *argv)
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (("add-user", "asha", "--name", "A", "--role", "LME", "--city", "pb.jalandar"), "did you mean pb.jalandhar"),
+        (("add-user", "asha", "--name", "A", "--role", "ADMIN", "--city", "pb.jalandhar"), "the role is one of"),
+        (("token", "nobody"), "there is no staff user 'nobody'"),
+        (("list", "--status", "OPEN"), "unknown status 'OPEN': one of PENDINGFORASSIGNMENT"),
+        (("list", "--category", "Potholes"), "unknown category 'Potholes'"),
+        (("list", "--page", "0"), "pages count from 1"),
+        (("show", "PB-PGR-2020-01-01-999999"), "not found: PB-PGR-2020-01-01-999999"),
+        (("act", "PB-PGR-2020-01-01-999999", "RATE"), "unknown action 'RATE': one of ASSIGN"),
+    ],
+)
+def test_invalid_input_exits_1_with_one_line(services, argv, message):
+    code, out, err = run(services, *argv)
     assert code == 1 and out == "" and message in err and err.count("\n") == 1
 
 
-def test_usage_errors_exit_2(database):
-    code, _, err = run(database, "act", "PB-PGR-2026-11-03-000001")
+def test_usage_errors_exit_2(services):
+    code, _, err = run(services, "act", "PB-PGR-2026-11-03-000001")
     assert code == 2 and "required: action" in err
 
 
-def test_list_filters_and_pages(database, complaints):
+def test_list_filters_and_pages(services, complaints):
     late = file(complaints, "late", age=timedelta(days=20))  # past the 14 days of a streetlight
     garbage = file(complaints, "garbage", service="GarbageNeedsTobeCleared")
     amritsar = file(complaints, "amritsar", city="pb.amritsar")
 
-    code, out, _ = run(database, "list", "--city", "PB.Jalandhar")
+    code, out, _ = run(services, "list", "--city", "PB.Jalandhar")
     assert code == 0 and late in out and garbage in out and amritsar not in out
-    assert out.splitlines()[0].split() == ["NUMBER", "STATUS", "SERVICE", "CITY", "FILED", "(IST)", "DUE", "(IST)",
-                                           "OVERDUE", "ASSIGNEE"]
+    assert out.splitlines()[0].split() == [
+        "NUMBER",
+        "STATUS",
+        "SERVICE",
+        "CITY",
+        "FILED",
+        "(IST)",
+        "DUE",
+        "(IST)",
+        "OVERDUE",
+        "ASSIGNEE",
+    ]
     assert out.endswith("page 1 of 1, 2 in all\n")
     late_line = next(line for line in out.splitlines() if late in line)
     assert "yes" in late_line.split() and "PENDINGFORASSIGNMENT" in late_line
 
-    assert late in run(database, "list", "--overdue")[1]
-    assert late not in run(database, "list", "--not-overdue")[1]
-    code, out, _ = run(database, "list", "--category", "garbage", "--status", "PENDINGFORASSIGNMENT")
+    assert late in run(services, "list", "--overdue")[1]
+    assert late not in run(services, "list", "--not-overdue")[1]
+    code, out, _ = run(services, "list", "--category", "garbage", "--status", "PENDINGFORASSIGNMENT")
     assert [line.split()[0] for line in out.splitlines()[1:-1]] == [garbage]
 
-    code, out, _ = run(database, "list", "--page-size", "2", "--page", "2")
+    code, out, _ = run(services, "list", "--page-size", "2", "--page", "2")
     assert len(out.splitlines()) == 3 and out.endswith("page 2 of 2, 3 in all\n")
 
 
-def test_show_gives_the_complaint_its_history_photos_and_location(database, complaints):
+def test_show_gives_the_complaint_its_history_photos_and_location(services, complaints):
     number = file(complaints, "k", description=PUNJABI, photos=["https://example.org/light.jpg"])
-    code, out, _ = run(database, "show", number.lower())
+    code, out, _ = run(services, "show", number.lower())
     assert code == 0 and out.startswith(number + "\n")
-    for expected in (PUNJABI, "https://example.org/light.jpg", "31.326, 75.5762", "Model Town (JLC373)",
-                     "citizen:citizen-k  APPLY -> PENDINGFORASSIGNMENT"):
+    for expected in (
+        PUNJABI,
+        "https://example.org/light.jpg",
+        "31.326, 75.5762",
+        "Model Town (JLC373)",
+        "citizen:citizen-k  APPLY -> PENDINGFORASSIGNMENT",
+    ):
         assert expected in out
 
 
-def test_an_administrator_takes_a_complaint_through_its_lifecycle(database, complaints, monkeypatch):
+def test_an_administrator_takes_a_complaint_through_its_lifecycle(services, complaints, monkeypatch):
     number = file(complaints, "k")
-    run(database, "add-user", "asha", "--name", "Asha", "--role", "LME", "--city", "pb.jalandhar")
+    run(services, "add-user", "asha", "--name", "Asha", "--role", "LME", "--city", "pb.jalandhar")
 
-    assert run(database, "--as", "meera", "act", number, "assign", "--assignee", "asha") == (
-        0, f"{number}: ASSIGN done, now PENDINGATLME, assigned to asha\n", "")
-    assert run(database, "act", number, "COMMENT", "--comment", "ਕੱਲ੍ਹ ਠੀਕ ਹੋਵੇਗੀ", "--as", "meera")[0] == 0
+    assert run(services, "--as", "meera", "act", number, "assign", "--assignee", "asha") == (
+        0,
+        f"{number}: ASSIGN done, now PENDINGATLME, assigned to asha\n",
+        "",
+    )
+    assert run(services, "act", number, "COMMENT", "--comment", "ਕੱਲ੍ਹ ਠੀਕ ਹੋਵੇਗੀ", "--as", "meera")[0] == 0
     monkeypatch.setattr(cli.getpass, "getuser", lambda: "operator")
-    code, out, _ = run(database, "act", number, "RESOLVE", "--comment", "new bulb fitted")
+    code, out, _ = run(services, "act", number, "RESOLVE", "--comment", "new bulb fitted")
     assert code == 0 and "now RESOLVED" in out
 
     history = complaints.get(number).history
@@ -127,38 +153,58 @@ def test_an_administrator_takes_a_complaint_through_its_lifecycle(database, comp
         ("COMMENT", "PENDINGATLME", "admin:meera", "ADMIN", "ਕੱਲ੍ਹ ਠੀਕ ਹੋਵੇਗੀ"),
         ("RESOLVE", "RESOLVED", "admin:operator", "ADMIN", "new bulb fitted"),
     ]
-    assert "admin:operator  RESOLVE -> RESOLVED" in run(database, "show", number)[1]
+    assert "admin:operator  RESOLVE -> RESOLVED" in run(services, "show", number)[1]
 
 
-def test_a_refused_action_exits_1_and_changes_nothing(database, complaints):
+def test_a_refused_action_exits_1_and_changes_nothing(services, complaints):
     number = file(complaints, "k")
-    run(database, "add-user", "asha", "--name", "Asha", "--role", "LME", "--city", "pb.jalandhar")
-    run(database, "act", number, "ASSIGN", "--assignee", "asha")
-    run(database, "act", number, "RESOLVE")
+    run(services, "add-user", "asha", "--name", "Asha", "--role", "LME", "--city", "pb.jalandhar")
+    run(services, "act", number, "ASSIGN", "--assignee", "asha")
+    run(services, "act", number, "RESOLVE")
     before = complaints.get(number)
-    with database.session() as session:
+    with services.database.session() as session:
         notifications = session.scalar(select(func.count()).select_from(Notification))
 
-    assert run(database, "act", number, "ASSIGN", "--assignee", "asha") == (
-        1, "", "refused (status): A complaint that is RESOLVED cannot be given ASSIGN.\n")
-    assert run(database, "act", number, "REASSIGN", "--comment", "wrong ward")[0] == 1
+    assert run(services, "act", number, "ASSIGN", "--assignee", "asha") == (
+        1,
+        "",
+        "refused (status): A complaint that is RESOLVED cannot be given ASSIGN.\n",
+    )
+    assert run(services, "act", number, "REASSIGN", "--comment", "wrong ward")[0] == 1
     assert complaints.get(number) == before
-    with database.session() as session:
+    with services.database.session() as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == notifications
 
 
-def test_export_writes_every_matching_complaint_as_utf8_csv(database, complaints, tmp_path):
+def test_export_writes_every_matching_complaint_as_utf8_csv(services, complaints, tmp_path):
     punjabi = file(complaints, "pa", description=PUNJABI)
-    formula = file(complaints, "formula", description="=HYPERLINK(\"http://evil.example\")")
+    formula = file(complaints, "formula", description='=HYPERLINK("http://evil.example")')
     file(complaints, "amritsar", city="pb.amritsar")
 
-    code, out, err = run(database, "export", "--city", "pb.jalandhar")
+    code, out, err = run(services, "export", "--city", "pb.jalandhar")
     assert (code, err) == (0, "")
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     assert list(rows[0]) == [
-        "number", "status", "service_code", "category", "department", "city", "locality", "landmark", "description",
-        "latitude", "longitude", "created_at", "due_at", "overdue", "assigned_to", "rating", "channel",
-        "last_action", "last_comment"]
+        "number",
+        "status",
+        "service_code",
+        "category",
+        "department",
+        "city",
+        "locality",
+        "landmark",
+        "description",
+        "latitude",
+        "longitude",
+        "created_at",
+        "due_at",
+        "overdue",
+        "assigned_to",
+        "rating",
+        "channel",
+        "last_action",
+        "last_comment",
+    ]
     assert [r["number"] for r in rows] == [punjabi, formula]
     assert rows[0]["description"] == PUNJABI and rows[0]["city"] == "pb.jalandhar"
     assert (rows[0]["channel"], rows[0]["last_action"], rows[0]["overdue"]) == ("whatsapp", "APPLY", "no")
@@ -167,7 +213,7 @@ def test_export_writes_every_matching_complaint_as_utf8_csv(database, complaints
 
     target = tmp_path / "exports" / "complaints.csv"
     target.parent.mkdir()
-    code, out, _ = run(database, "export", "--category", "StreetLights", "--output", str(target))
+    code, out, _ = run(services, "export", "--category", "StreetLights", "--output", str(target))
     assert code == 0 and out == f"3 complaint(s) written to {target}\n"
     with target.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -175,24 +221,28 @@ def test_export_writes_every_matching_complaint_as_utf8_csv(database, complaints
     assert list(target.parent.iterdir()) == [target]
 
 
-def test_a_database_that_is_down_exits_3_without_a_traceback(monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", DOWN_DATABASE_URL)
+def test_a_database_that_is_down_exits_3_without_a_traceback(tmp_path):
+    down = services_on(DOWN_DATABASE_URL)
     for argv in (["list"], ["export", "--output", str(tmp_path / "complaints.csv")]):
-        out, err = io.StringIO(), io.StringIO()
-        assert cli.main(argv, stdout=out, stderr=err) == 3
-        assert err.getvalue().startswith("cannot use the database postgresql://postgres@127.0.0.1:1/seva")
-        assert err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue()
+        code, _, error = run(down, *argv)
+        assert code == 3
+        assert error.startswith("cannot use the database postgresql://postgres@127.0.0.1:1/seva")
+        assert error.count("\n") == 1 and "Traceback" not in error
     # A failed export leaves no file, not even a partial one.
     assert list(tmp_path.iterdir()) == []
 
 
 def test_the_module_runs_as_a_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'seva.db'}"
-    database = Database(url)
-    Staff(database, load_catalogue()).add("asha", "ਆਸ਼ਾ", "LME", "pb.jalandhar")
-    database.dispose()
+    services = services_on(url)
+    services.staff.add("asha", "ਆਸ਼ਾ", "LME", "pb.jalandhar")
+    services.close()
     result = subprocess.run(
-        [sys.executable, "-m", "staff.cli", "users"], cwd=ROOT, capture_output=True, encoding="utf-8", timeout=60,
+        [sys.executable, "-m", "staff.cli", "users"],
+        cwd=ROOT,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=60,
         env={**os.environ, "DATABASE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
     )
     assert (result.returncode, result.stderr) == (0, "")

@@ -1,4 +1,5 @@
 """The custom actions and the complaint form, run as the action server runs them, on a real SQLite database."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
@@ -90,17 +91,17 @@ def test_when_the_database_is_down_the_citizen_hears_an_apology_and_keeps_the_an
 
 def test_the_first_message_becomes_the_description_when_it_describes_the_problem():
     text = "the streetlight outside my house is dead since a week, Model Town Jalandhar"
-    events, _ = run(ActionStartComplaint(), tracker(text, "file_complaint",
-                                                   entities=[{"entity": "complaint_type",
-                                                              "value": "StreetLightNotWorking"}]))
+    events, _ = run(
+        ActionStartComplaint(),
+        tracker(text, "file_complaint", entities=[{"entity": "complaint_type", "value": "StreetLightNotWorking"}]),
+    )
     assert slots_set(events)["description"] == text
     events, _ = run(ActionStartComplaint(), tracker("i want to complain", "file_complaint"))
     assert "description" not in slots_set(events) and slots_set(events)["draft_id"]
 
 
 def test_cancelling_drops_the_draft_and_the_form():
-    events, messages = run(ActionCancelComplaint(),
-                           tracker("stop", "stop", slots=FILLED, active_loop="complaint_form"))
+    events, messages = run(ActionCancelComplaint(), tracker("stop", "stop", slots=FILLED, active_loop="complaint_form"))
     assert responses(messages) == ["utter_complaint_cancelled"]
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert slots_set(events)["complaint_type"] is None
@@ -117,17 +118,22 @@ def test_cancelling_with_nothing_going_on_says_so():
 def file_some(services, count, sender="citizen-1"):
     numbers = []
     for i in range(count):
-        _, messages = run(ActionSubmitComplaint(services),
-                          tracker("yes", "affirm", slots={**FILLED, "draft_id": f"d{i}"}, sender_id=sender))
+        _, messages = run(
+            ActionSubmitComplaint(services),
+            tracker("yes", "affirm", slots={**FILLED, "draft_id": f"d{i}"}, sender_id=sender),
+        )
         numbers.append(messages[0]["number"])
     return numbers
 
 
 def test_tracking_by_number_shows_status_and_history(services):
     number = file_some(services, 1)[0]
-    _, messages = run(ActionTrackComplaint(services),
-                      tracker(f"status of {number.lower()}", "track_complaint",
-                              entities=[{"entity": "complaint_id", "value": number}]))
+    _, messages = run(
+        ActionTrackComplaint(services),
+        tracker(
+            f"status of {number.lower()}", "track_complaint", entities=[{"entity": "complaint_id", "value": number}]
+        ),
+    )
     assert responses(messages) == ["utter_complaint_status"]
     status = messages[0]
     assert status["number"] == number and status["status"] == "Filed, waiting to be assigned"
@@ -137,8 +143,9 @@ def test_tracking_by_number_shows_status_and_history(services):
 
 def test_someone_elses_complaint_is_not_found(services):
     number = file_some(services, 1, sender="citizen-1")[0]
-    _, messages = run(ActionTrackComplaint(services),
-                      tracker(f"status of {number}", "track_complaint", sender_id="citizen-2"))
+    _, messages = run(
+        ActionTrackComplaint(services), tracker(f"status of {number}", "track_complaint", sender_id="citizen-2")
+    )
     assert responses(messages) == ["utter_complaint_not_found"]
 
 
@@ -148,12 +155,16 @@ def test_my_complaints_come_in_pages_of_five(services):
     assert responses(messages) == ["utter_my_complaints", "utter_more_complaints"]
     assert (messages[0]["first"], messages[0]["last"], messages[0]["total"]) == (1, 5, 7)
     assert messages[0]["lines"].count("PB-PGR-") == 5
-    events, messages = run(ActionMoreComplaints(services),
-                           tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}))
+    events, messages = run(
+        ActionMoreComplaints(services),
+        tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}),
+    )
     assert responses(messages) == ["utter_my_complaints"]
     assert (messages[0]["first"], messages[0]["last"]) == (6, 7)
-    _, messages = run(ActionMoreComplaints(services),
-                      tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}))
+    _, messages = run(
+        ActionMoreComplaints(services),
+        tracker("more", "more", slots={"complaints_page": slots_set(events)["complaints_page"]}),
+    )
     assert responses(messages) == ["utter_no_more_complaints"]
 
 
@@ -177,17 +188,30 @@ async def validate(domain, t):
 
 
 async def test_a_misspelt_town_is_taken(domain):
-    slots, messages = await validate(domain, tracker("jalandher", "inform", slots={"complaint_type": "DamagedRoad",
-                                                                                   "requested_slot": "city"},
-                                                     new_slots={"city": "jalandher"},
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            "jalandher",
+            "inform",
+            slots={"complaint_type": "DamagedRoad", "requested_slot": "city"},
+            new_slots={"city": "jalandher"},
+            active_loop="complaint_form",
+        ),
+    )
     assert slots["city"] == "pb.jalandhar" and messages == []
 
 
 async def test_an_unsure_town_is_asked_about_with_buttons(domain):
-    slots, messages = await validate(domain, tracker("patla", "inform", slots={"complaint_type": "DamagedRoad",
-                                                                               "requested_slot": "city"},
-                                                     new_slots={"city": "patla"}, active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            "patla",
+            "inform",
+            slots={"complaint_type": "DamagedRoad", "requested_slot": "city"},
+            new_slots={"city": "patla"},
+            active_loop="complaint_form",
+        ),
+    )
     assert slots["city"] is None
     assert responses(messages) == ["utter_did_you_mean_city"]
     assert [b["title"] for b in messages[0]["buttons"]][:2] == ["Patiala", "Batala"]
@@ -195,61 +219,104 @@ async def test_an_unsure_town_is_asked_about_with_buttons(domain):
 
 
 async def test_an_unknown_town_is_refused_politely(domain):
-    slots, messages = await validate(domain, tracker("gotham", "inform", slots={"complaint_type": "DamagedRoad",
-                                                                                "requested_slot": "city"},
-                                                     new_slots={"city": "gotham"}, active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            "gotham",
+            "inform",
+            slots={"complaint_type": "DamagedRoad", "requested_slot": "city"},
+            new_slots={"city": "gotham"},
+            active_loop="complaint_form",
+        ),
+    )
     assert slots["city"] is None and responses(messages) == ["utter_unknown_city"]
 
 
 async def test_a_locality_that_exists_twice_is_disambiguated(domain):
     before = {"complaint_type": "StreetLightNotWorking", "city": "pb.jalandhar", "requested_slot": "locality"}
-    slots, messages = await validate(domain, tracker("model town", "inform", slots=before,
-                                                     new_slots={"locality": "model town"},
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            "model town", "inform", slots=before, new_slots={"locality": "model town"}, active_loop="complaint_form"
+        ),
+    )
     assert slots["locality"] is None
     assert responses(messages) == ["utter_which_locality"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [
-        '/inform{"locality_code": "JLC373"}', '/inform{"locality_code": "JLC388"}']
+        '/inform{"locality_code": "JLC373"}',
+        '/inform{"locality_code": "JLC388"}',
+    ]
     assert all("Ward" in b["title"] for b in messages[0]["buttons"])
 
-    slots, messages = await validate(domain, tracker('/inform{"locality_code": "JLC388"}', "inform", slots=before,
-                                                     entities=[{"entity": "locality_code", "value": "JLC388"}],
-                                                     new_slots={"locality": "JLC388"}, active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            '/inform{"locality_code": "JLC388"}',
+            "inform",
+            slots=before,
+            entities=[{"entity": "locality_code", "value": "JLC388"}],
+            new_slots={"locality": "JLC388"},
+            active_loop="complaint_form",
+        ),
+    )
     assert (slots["locality"], slots["locality_code"]) == ("Model Town", "JLC388") and messages == []
 
 
 async def test_an_unknown_place_is_kept_as_a_landmark(domain):
     before = {"complaint_type": "DamagedRoad", "city": "pb.phagwara", "requested_slot": "locality"}
     text = "behind the old water tank"
-    slots, messages = await validate(domain, tracker(text, "inform", slots=before, new_slots={"locality": text},
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
+    )
     assert (slots["locality"], slots["landmark"], slots["locality_code"]) == (text, text, None)
     assert responses(messages) == ["utter_landmark_kept"]
 
 
 async def test_a_town_without_a_locality_list_takes_the_place_as_written(domain):
     before = {"complaint_type": "DamagedRoad", "city": "pb.ludhiana", "requested_slot": "locality"}
-    slots, messages = await validate(domain, tracker("Sarabha Nagar", "inform", slots=before,
-                                                     new_slots={"locality": "Sarabha Nagar"},
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain,
+        tracker(
+            "Sarabha Nagar",
+            "inform",
+            slots=before,
+            new_slots={"locality": "Sarabha Nagar"},
+            active_loop="complaint_form",
+        ),
+    )
     assert (slots["locality"], slots["landmark"]) == ("Sarabha Nagar", "Sarabha Nagar") and messages == []
 
 
 async def test_an_emoji_is_not_a_description(domain):
-    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
-              "requested_slot": "description"}
-    slots, messages = await validate(domain, tracker("😡😡", "nlu_fallback", slots=before,
-                                                     new_slots={"description": "😡😡"},
-                                                     active_loop="complaint_form"))
+    before = {
+        **FILLED,
+        "description": None,
+        "photo": None,
+        "location": None,
+        "confirmed": None,
+        "requested_slot": "description",
+    }
+    slots, messages = await validate(
+        domain,
+        tracker("😡😡", "nlu_fallback", slots=before, new_slots={"description": "😡😡"}, active_loop="complaint_form"),
+    )
     assert slots["description"] is None and responses(messages) == ["utter_description_too_short"]
 
 
 async def test_a_very_long_description_is_kept_within_bounds(domain):
-    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
-              "requested_slot": "description"}
+    before = {
+        **FILLED,
+        "description": None,
+        "photo": None,
+        "location": None,
+        "confirmed": None,
+        "requested_slot": "description",
+    }
     text = "the drain is overflowing " * 20_000
-    slots, _ = await validate(domain, tracker(text, "file_complaint", slots=before, new_slots={"description": text},
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain,
+        tracker(text, "file_complaint", slots=before, new_slots={"description": text}, active_loop="complaint_form"),
+    )
     assert 0 < len(slots["description"]) <= 4000
 
 
@@ -265,8 +332,9 @@ async def test_a_very_long_description_is_kept_within_bounds(domain):
 )
 async def test_the_photo_answer(domain, text, intent, metadata, expected):
     before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
-    slots, messages = await validate(domain, tracker(text, intent, slots=before, metadata=metadata,
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
+    )
     assert slots["photo"] == expected
     assert responses(messages) == ([] if expected else ["utter_photo_not_understood"])
 
@@ -282,56 +350,87 @@ async def test_the_photo_answer(domain, text, intent, metadata, expected):
 )
 async def test_the_location_answer(domain, text, intent, metadata, expected):
     before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
-    slots, _ = await validate(domain, tracker(text, intent, slots=before, metadata=metadata,
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
+    )
     assert slots["location"] == expected
 
 
 async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(domain):
     before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
-    slots, messages = await validate(domain, tracker("my complaints", "track_complaint", slots=before,
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain, tracker("my complaints", "track_complaint", slots=before, active_loop="complaint_form")
+    )
     assert "location" not in slots and messages == []
 
 
 async def test_confirming_and_correcting(domain):
     before = {**FILLED, "confirmed": None, "requested_slot": "confirmed"}
-    slots, _ = await validate(domain, tracker("yes", "affirm", slots=before, new_slots={"confirmed": "yes"},
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain, tracker("yes", "affirm", slots=before, new_slots={"confirmed": "yes"}, active_loop="complaint_form")
+    )
     assert slots["confirmed"] == "yes"
-    slots, messages = await validate(domain, tracker("no", "deny", slots=before, new_slots={"confirmed": "no"},
-                                                     active_loop="complaint_form"))
+    slots, messages = await validate(
+        domain, tracker("no", "deny", slots=before, new_slots={"confirmed": "no"}, active_loop="complaint_form")
+    )
     assert slots["confirmed"] is None and responses(messages) == ["utter_ask_correction"]
-    slots, _ = await validate(domain, tracker('/inform{"correction": "city"}', "inform", slots=before,
-                                              entities=[{"entity": "correction", "value": "city"}],
-                                              new_slots={"confirmed": "/inform"}, active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain,
+        tracker(
+            '/inform{"correction": "city"}',
+            "inform",
+            slots=before,
+            entities=[{"entity": "correction", "value": "city"}],
+            new_slots={"confirmed": "/inform"},
+            active_loop="complaint_form",
+        ),
+    )
     assert slots["city"] is None and slots["locality"] is None and slots["confirmed"] is None
     assert slots.get("complaint_type", FILLED["complaint_type"]) == FILLED["complaint_type"]
 
 
 async def test_a_category_picked_by_number_and_a_one_service_category_fills_the_type(domain):
     before = {"requested_slot": "complaint_category"}
-    slots, _ = await validate(domain, tracker("2", "inform", slots=before, new_slots={"complaint_category": "2"},
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain,
+        tracker("2", "inform", slots=before, new_slots={"complaint_category": "2"}, active_loop="complaint_form"),
+    )
     assert slots["complaint_category"] == "Garbage" and "complaint_type" not in slots
-    slots, _ = await validate(domain, tracker('/inform{"complaint_category": "StreetLights"}', "inform",
-                                              slots=before, entities=[{"entity": "complaint_category",
-                                                                       "value": "StreetLights"}],
-                                              new_slots={"complaint_category": "StreetLights"},
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain,
+        tracker(
+            '/inform{"complaint_category": "StreetLights"}',
+            "inform",
+            slots=before,
+            entities=[{"entity": "complaint_category", "value": "StreetLights"}],
+            new_slots={"complaint_category": "StreetLights"},
+            active_loop="complaint_form",
+        ),
+    )
     assert (slots["complaint_category"], slots["complaint_type"]) == ("StreetLights", "StreetLightNotWorking")
 
 
 async def test_a_later_answer_does_not_overwrite_the_complaint_type(domain):
-    before = {**FILLED, "description": None, "photo": None, "location": None, "confirmed": None,
-              "requested_slot": "description"}
+    before = {
+        **FILLED,
+        "description": None,
+        "photo": None,
+        "location": None,
+        "confirmed": None,
+        "requested_slot": "description",
+    }
     text = "also the drain next to it is blocked"
-    slots, _ = await validate(domain, tracker(text, "file_complaint", slots=before,
-                                              entities=[{"entity": "complaint_type",
-                                                         "value": "OverflowingOrBlockedDrain"}],
-                                              new_slots={"complaint_type": "OverflowingOrBlockedDrain",
-                                                         "description": text},
-                                              active_loop="complaint_form"))
+    slots, _ = await validate(
+        domain,
+        tracker(
+            text,
+            "file_complaint",
+            slots=before,
+            entities=[{"entity": "complaint_type", "value": "OverflowingOrBlockedDrain"}],
+            new_slots={"complaint_type": "OverflowingOrBlockedDrain", "description": text},
+            active_loop="complaint_form",
+        ),
+    )
     assert slots["complaint_type"] == "StreetLightNotWorking" and slots["description"] == text
 
 

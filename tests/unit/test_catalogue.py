@@ -1,4 +1,5 @@
 """The catalogue loads DIGIT's master data with its known errors corrected."""
+
 import json
 import unicodedata
 
@@ -106,14 +107,16 @@ def test_the_raw_copy_still_has_the_errors_so_the_corrections_are_needed():
 
 
 def test_pilot_towns_have_localities(catalogue):
-    counts = {t: len(catalogue.localities_of(t)) for t in ("pb.jalandhar", "pb.phagwara", "pb.amritsar",
-                                                            "pb.hoshiarpur", "pb.zirakpur")}
+    counts = {
+        t: len(catalogue.localities_of(t))
+        for t in ("pb.jalandhar", "pb.phagwara", "pb.amritsar", "pb.hoshiarpur", "pb.zirakpur")
+    }
     assert counts["pb.jalandhar"] == 1111 and counts["pb.phagwara"] == 213
     assert all(n >= 25 for n in counts.values()), counts
 
 
 def test_jalandhar_has_two_model_towns_told_apart_by_ward(catalogue):
-    model_towns = [l for l in catalogue.localities_of("pb.jalandhar") if l.name_en == "Model Town"]
+    model_towns = [loc for loc in catalogue.localities_of("pb.jalandhar") if loc.name_en == "Model Town"]
     assert len(model_towns) == 2
     assert model_towns[0].where != model_towns[1].where
 

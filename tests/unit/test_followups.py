@@ -1,5 +1,6 @@
 """Reopening, rating and adding to a complaint in chat: the actions and the follow-up form as the action server
 runs them, on a real SQLite database; and the notification action that tells a citizen of a change."""
+
 from datetime import timedelta
 
 import pytest
@@ -56,8 +57,10 @@ def responses(messages):
 
 def test_reopen_names_a_resolved_complaint_and_the_form_asks_only_the_reason(services):
     number = file(services, resolve=True)
-    messages, slots = run(ActionStartFollowup(services), tracker(f"reopen {number}", "reopen_complaint",
-                                                         entities=[{"entity": "complaint_id", "value": number}]))
+    messages, slots = run(
+        ActionStartFollowup(services),
+        tracker(f"reopen {number}", "reopen_complaint", entities=[{"entity": "complaint_id", "value": number}]),
+    )
     assert messages == [] and (slots["followup"], slots["target_complaint"]) == ("reopen", number)
 
 
@@ -78,11 +81,14 @@ def test_the_only_candidate_is_taken_and_with_several_the_citizen_picks_one(serv
         assert result == {"target_complaint": first}
 
 
-@pytest.mark.parametrize("intent, response", [
-    ("reopen_complaint", "utter_nothing_to_reopen"),
-    ("rate_complaint", "utter_nothing_to_rate"),
-    ("add_to_complaint", "utter_nothing_to_add"),
-])
+@pytest.mark.parametrize(
+    "intent, response",
+    [
+        ("reopen_complaint", "utter_nothing_to_reopen"),
+        ("rate_complaint", "utter_nothing_to_rate"),
+        ("add_to_complaint", "utter_nothing_to_add"),
+    ],
+)
 def test_nothing_to_follow_up_is_said_and_no_form_runs(services, intent, response):
     messages, slots = run(ActionStartFollowup(services), tracker("hmm", intent))
     assert responses(messages) == [response] and slots.get("followup") is None
@@ -97,13 +103,26 @@ def test_a_complaint_that_cannot_take_the_follow_up_is_explained(services):
         ("reopen_complaint", closed_long_ago, "utter_reopen_too_late"),
         ("reopen_complaint", "PB-PGR-2026-01-01-999999", "utter_complaint_not_found"),
     ]:
-        messages, slots = run(ActionStartFollowup(services), tracker(number, intent,
-                                                             entities=[{"entity": "complaint_id", "value": number}]))
+        messages, slots = run(
+            ActionStartFollowup(services),
+            tracker(number, intent, entities=[{"entity": "complaint_id", "value": number}]),
+        )
         assert responses(messages) == [response] and slots.get("followup") is None
 
 
-@pytest.mark.parametrize("typed, rating", [("5", 5), ("⭐⭐⭐", 3), ("I give it 4 stars", 4), ("1 ", 1),
-                                           ("10", None), ("excellent", None), ("2 or 3", None), ("2026", None)])
+@pytest.mark.parametrize(
+    "typed, rating",
+    [
+        ("5", 5),
+        ("⭐⭐⭐", 3),
+        ("I give it 4 stars", 4),
+        ("1 ", 1),
+        ("10", None),
+        ("excellent", None),
+        ("2 or 3", None),
+        ("2026", None),
+    ],
+)
 def test_a_rating_is_read_from_a_number_or_stars(typed, rating):
     messages, result = validate("rating", typed, tracker(typed, "inform", slots={"followup": "rate"}))
     assert result == {"rating": rating}
@@ -122,12 +141,17 @@ def test_rating_closes_the_complaint_with_the_citizens_comment(services):
 
 def test_a_photo_sent_as_the_addition_is_attached(services):
     number = file(services)
-    t = tracker("📷", "inform", slots={"followup": "add", "target_complaint": number},
-                metadata={"image": {"uri": "/media/ab/abc.jpg", "mime_type": "image/jpeg"}})
+    t = tracker(
+        "📷",
+        "inform",
+        slots={"followup": "add", "target_complaint": number},
+        metadata={"image": {"uri": "/media/ab/abc.jpg", "mime_type": "image/jpeg"}},
+    )
     _, result = validate("addition", "📷", t)
     assert result == {"addition": "📷", "addition_photo": "/media/ab/abc.jpg"}
-    messages, _ = run(ActionSubmitFollowup(services), tracker("", slots={"followup": "add", "target_complaint": number,
-                                                                 **result}))
+    messages, _ = run(
+        ActionSubmitFollowup(services), tracker("", slots={"followup": "add", "target_complaint": number, **result})
+    )
     assert responses(messages) == ["utter_add_done"]
     view = services.complaints.get(number)
     assert view.photos[-1] == "/media/ab/abc.jpg" and view.history[-1].comment is None
@@ -144,13 +168,17 @@ def test_with_the_database_down_the_citizen_is_told_and_nothing_is_half_done():
 
 
 def test_the_update_is_told_in_the_conversations_language_from_what_the_worker_sent():
-    entities = [{"entity": "update_number", "value": "PB-PGR-2026-11-02-000031"},
-                {"entity": "update_action", "value": "REJECT"},
-                {"entity": "update_service", "value": "StreetLightNotWorking"},
-                {"entity": "update_status", "value": "REJECTED"},
-                {"entity": "update_comment", "value": "private land"}]
-    [message], _ = run(ActionNotifyUpdate(), tracker("EXTERNAL: complaint_updated", "complaint_updated",
-                                                     entities=entities, slots={"language": "pa"}))
+    entities = [
+        {"entity": "update_number", "value": "PB-PGR-2026-11-02-000031"},
+        {"entity": "update_action", "value": "REJECT"},
+        {"entity": "update_service", "value": "StreetLightNotWorking"},
+        {"entity": "update_status", "value": "REJECTED"},
+        {"entity": "update_comment", "value": "private land"},
+    ]
+    [message], _ = run(
+        ActionNotifyUpdate(),
+        tracker("EXTERNAL: complaint_updated", "complaint_updated", entities=entities, slots={"language": "pa"}),
+    )
     catalogue = load_catalogue()
     assert message["response"] == "utter_update_rejected" and message["comment"] == "private land"
     assert message["service_name"] == catalogue.services["StreetLightNotWorking"].name("pa")

@@ -1,4 +1,5 @@
 """Hindi and Punjabi text through the real NLU components: words stay whole, places are found in any script."""
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -8,9 +9,9 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from seva.matching import load_gazetteer
 from components.gazetteer import CatalogueEntityExtractor
 from components.intent_classifier import TextIntentClassifier
+from seva.matching import load_gazetteer
 
 HINDI = "मेरी गली में कूड़ा नहीं उठाया गया"
 PUNJABI = "ਮੇਰੀ ਗਲੀ ਵਿੱਚ ਕੂੜਾ ਪਿਆ ਹੈ"
@@ -32,11 +33,13 @@ def trained(component_class, examples, tmp_path):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
     data = TrainingData([Message(data={"text": text, "intent": intent}) for text, intent in examples])
-    tokenizer = WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage,
-                                           Resource("tokenizer"), context)
+    tokenizer = WhitespaceTokenizer.create(
+        WhitespaceTokenizer.get_default_config(), storage, Resource("tokenizer"), context
+    )
     tokenizer.process_training_data(data)
-    component = component_class.create(component_class.get_default_config(), storage,
-                                       Resource(component_class.__name__), context)
+    component = component_class.create(
+        component_class.get_default_config(), storage, Resource(component_class.__name__), context
+    )
     component.train(data)
     return component
 
@@ -57,8 +60,12 @@ def test_our_intent_classifier_keeps_hindi_and_punjabi_words_whole(tmp_path):
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("हमारी गली का कूड़ा कोई नहीं उठाता", "file_complaint"), ("नमस्ते", "greet"),
-     ("ਸਾਡੀ ਗਲੀ ਦਾ ਕੂੜਾ ਕੋਈ ਨਹੀਂ ਚੁੱਕਦਾ", "file_complaint"), ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "greet")],
+    [
+        ("हमारी गली का कूड़ा कोई नहीं उठाता", "file_complaint"),
+        ("नमस्ते", "greet"),
+        ("ਸਾਡੀ ਗਲੀ ਦਾ ਕੂੜਾ ਕੋਈ ਨਹੀਂ ਚੁੱਕਦਾ", "file_complaint"),
+        ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "greet"),
+    ],
 )
 def test_our_intent_classifier_understands_unseen_indic_sentences(tmp_path, text, intent):
     classifier = trained(TextIntentClassifier, INDIC_EXAMPLES, tmp_path)

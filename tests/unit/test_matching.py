@@ -1,4 +1,5 @@
 """Typed town and locality names are matched fuzzily, in any script, and found inside sentences."""
+
 import pytest
 
 from seva.matching import decide, load_gazetteer, normalise
@@ -18,9 +19,16 @@ def test_a_town_is_recognised_however_it_is_typed(gazetteer, typed):
     assert match is not None and match.key == "pb.jalandhar"
 
 
-@pytest.mark.parametrize("typed, tenant_id", [("zirakpur", "pb.zirakpur"), ("ਜ਼ੀਰਕਪੁਰ", "pb.zirakpur"),
-                                              ("ਅੰਮ੍ਰਿਤਸਰ", "pb.amritsar"), ("bhatinda", "pb.bathinda"),
-                                              ("mandi gobindgarh", "pb.mandigobindgarh")])
+@pytest.mark.parametrize(
+    "typed, tenant_id",
+    [
+        ("zirakpur", "pb.zirakpur"),
+        ("ਜ਼ੀਰਕਪੁਰ", "pb.zirakpur"),
+        ("ਅੰਮ੍ਰਿਤਸਰ", "pb.amritsar"),
+        ("bhatinda", "pb.bathinda"),
+        ("mandi gobindgarh", "pb.mandigobindgarh"),
+    ],
+)
 def test_corrected_and_common_spellings_match(gazetteer, typed, tenant_id):
     match, _ = decide(gazetteer.rank_cities(typed))
     assert match is not None and match.key == tenant_id
@@ -43,9 +51,9 @@ def test_nonsense_matches_nothing(gazetteer):
 def test_places_are_found_inside_a_sentence(gazetteer):
     sentence = "the streetlight outside my house is dead since a week, Model Town Jalandhar"
     cities = gazetteer.find_cities(sentence)
-    assert [(c.key, sentence[c.start:c.end]) for c in cities] == [("pb.jalandhar", "Jalandhar")]
+    assert [(c.key, sentence[c.start : c.end]) for c in cities] == [("pb.jalandhar", "Jalandhar")]
     localities = gazetteer.find_localities("pb.jalandhar", sentence)
-    assert [(l.name, sentence[l.start:l.end]) for l in localities] == [("Model Town", "Model Town")]
+    assert [(loc.name, sentence[loc.start : loc.end]) for loc in localities] == [("Model Town", "Model Town")]
 
 
 def test_common_words_are_not_taken_for_towns(gazetteer):

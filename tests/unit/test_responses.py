@@ -1,4 +1,5 @@
 """Every citizen-facing text exists in English, Hindi and Punjabi, in the right script."""
+
 import json
 import re
 import unicodedata
@@ -6,10 +7,10 @@ import unicodedata
 import pytest
 
 from seva.catalogue import CATALOGUE_DIR
-
 from tests.helpers import SCRIPTS, letters_scripts
 
 LANGUAGE_BUTTONS = {"English", "हिंदी", "ਪੰਜਾਬੀ"}
+
 
 def variants_by_language(variants):
     by_language = {}
@@ -49,7 +50,8 @@ def test_translations_keep_the_placeholders_buttons_and_payloads(domain):
             variant = by_language[language]
             assert set(re.findall(r"\{\w+\}", variant["text"])) == set(re.findall(r"\{\w+\}", english["text"])), name
             assert [b["payload"] for b in variant.get("buttons", [])] == [
-                b["payload"] for b in english.get("buttons", [])], name
+                b["payload"] for b in english.get("buttons", [])
+            ], name
             assert all(len(b["title"]) <= 20 for b in variant.get("buttons", [])), name
 
 

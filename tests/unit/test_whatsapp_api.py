@@ -1,12 +1,13 @@
 """Sending through the Graph API, against a real HTTP server standing in for it: retries decided by the error
 code, the template after 24 hours, nothing sent twice, photos fetched and kept by content hash."""
+
 import asyncio
 
 import pytest
 
+from tests.graph_api import StandInGraphApi
 from whatsapp_cloud.api import GraphApi, MediaRejected
 from whatsapp_cloud.messages import text_body
-from tests.graph_api import StandInGraphApi
 
 CITIZEN = "919876543210"
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 100
@@ -95,8 +96,9 @@ def test_a_photo_is_fetched_and_kept_by_its_content_hash(graph, tmp_path):
     assert again.uri == saved.uri
 
 
-@pytest.mark.parametrize("mime, data", [("image/gif", b"GIF89a"), ("application/pdf", b"%PDF"),
-                                        ("image/jpeg", b"x" * (5 * 1024 * 1024 + 1))])
+@pytest.mark.parametrize(
+    "mime, data", [("image/gif", b"GIF89a"), ("application/pdf", b"%PDF"), ("image/jpeg", b"x" * (5 * 1024 * 1024 + 1))]
+)
 def test_photos_of_the_wrong_type_or_size_are_refused(graph, tmp_path, mime, data):
     api, _ = api_for(graph)
     graph.add_media("42", mime, data)

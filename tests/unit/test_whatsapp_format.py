@@ -1,4 +1,5 @@
 """Rasa's messages become WhatsApp message bodies within WhatsApp's limits."""
+
 import unicodedata
 
 from whatsapp_cloud.messages import buttons_body, custom_body, image_body, shorten, split_text, unique
@@ -37,9 +38,15 @@ def test_shortened_titles_stay_unique():
 
 
 def test_three_short_buttons_become_reply_buttons():
-    bodies, numbered = buttons_body(CITIZEN, "Shall I file it?", [
-        {"title": "Yes, file it", "payload": "/affirm"}, {"title": "Change something", "payload": "/deny"},
-        {"title": "Cancel", "payload": "/stop"}])
+    bodies, numbered = buttons_body(
+        CITIZEN,
+        "Shall I file it?",
+        [
+            {"title": "Yes, file it", "payload": "/affirm"},
+            {"title": "Change something", "payload": "/deny"},
+            {"title": "Cancel", "payload": "/stop"},
+        ],
+    )
     assert numbered is None and len(bodies) == 1
     interactive = bodies[0]["interactive"]
     assert interactive["type"] == "button"
@@ -58,7 +65,7 @@ def test_up_to_ten_choices_become_a_list_with_long_titles_described():
 
 
 def test_more_than_ten_choices_go_out_as_numbered_text():
-    buttons = [{"title": f"Choice {i}", "payload": f"/inform{{\"n\": {i}}}"} for i in range(13)]
+    buttons = [{"title": f"Choice {i}", "payload": f'/inform{{"n": {i}}}'} for i in range(13)]
     bodies, numbered = buttons_body(CITIZEN, "Choose one:", buttons)
     assert bodies[0]["type"] == "text" and "13. Choice 12" in bodies[0]["text"]["body"]
     assert numbered == [b["payload"] for b in buttons]
@@ -66,8 +73,16 @@ def test_more_than_ten_choices_go_out_as_numbered_text():
 
 def test_images_go_by_link_and_custom_json_passes_through():
     assert image_body(CITIZEN, "https://example.org/map.png", "Your area") == {
-        "messaging_product": "whatsapp", "recipient_type": "individual", "to": CITIZEN, "type": "image",
-        "image": {"link": "https://example.org/map.png", "caption": "Your area"}}
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": CITIZEN,
+        "type": "image",
+        "image": {"link": "https://example.org/map.png", "caption": "Your area"},
+    }
     sticker = {"type": "sticker", "sticker": {"id": "798882015472548"}}
-    assert custom_body(CITIZEN, sticker) == {"messaging_product": "whatsapp", "recipient_type": "individual",
-                                             "to": CITIZEN, **sticker}
+    assert custom_body(CITIZEN, sticker) == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": CITIZEN,
+        **sticker,
+    }

@@ -1,4 +1,5 @@
 """Reading webhook notifications of every message type; nothing a sender can post makes the parser crash."""
+
 import json
 
 import pytest
@@ -20,7 +21,11 @@ def only_message(payload):
 def test_text():
     message = only_message(wa.envelope([wa.text(CITIZEN, "garbage in my street")]))
     assert (message.sender, message.kind, message.text, message.readable) == (
-        CITIZEN, "text", "garbage in my street", True)
+        CITIZEN,
+        "text",
+        "garbage in my street",
+        True,
+    )
     assert message.profile_name == "Harpreet"
 
 
@@ -66,8 +71,12 @@ def test_json_that_is_not_a_notification_is_refused(body):
 def test_broken_parts_are_skipped_not_fatal():
     payload = wa.envelope([wa.text(CITIZEN, "fine")])
     value = payload["entry"][0]["changes"][0]["value"]
-    value["messages"] += [None, 5, {"id": 3}, {"from": CITIZEN, "id": "x", "type": "location",
-                                              "location": {"latitude": "north"}}]
+    value["messages"] += [
+        None,
+        5,
+        {"id": 3},
+        {"from": CITIZEN, "id": "x", "type": "location", "location": {"latitude": "north"}},
+    ]
     payload["entry"] += [None, {"changes": "nope"}, {"changes": [None, {"value": 3}]}]
     messages = parse_notification(payload).messages
     assert [m.text for m in messages if m.readable] == ["fine"]
@@ -79,10 +88,18 @@ json_values = st.recursive(
     max_leaves=30,
 )
 message_like = st.fixed_dictionaries(
-    {"from": st.one_of(st.text(), st.integers()), "id": st.one_of(st.text(), st.none()),
-     "type": st.sampled_from(["text", "image", "location", "interactive", "button", "audio", "x"])},
-    optional={"text": json_values, "image": json_values, "location": json_values, "interactive": json_values,
-              "button": json_values},
+    {
+        "from": st.one_of(st.text(), st.integers()),
+        "id": st.one_of(st.text(), st.none()),
+        "type": st.sampled_from(["text", "image", "location", "interactive", "button", "audio", "x"]),
+    },
+    optional={
+        "text": json_values,
+        "image": json_values,
+        "location": json_values,
+        "interactive": json_values,
+        "button": json_values,
+    },
 )
 
 
