@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.deployment import deployed, percentile  # noqa: E402
 from tests import whatsapp_payloads as wa  # noqa: E402
-from tests.conftest import WHATSAPP  # noqa: E402
+from tests.helpers import WHATSAPP  # noqa: E402
 
 
 def post(url, body):

@@ -11,8 +11,8 @@ from typing import Iterator, NamedTuple
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url
 from tests.graph_api import StandInGraphApi
+from tests.helpers import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url
 from tests.servers import ROOT, Servers
 
 

@@ -107,8 +107,12 @@ class WhatsAppInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        services = bootstrap.services()
-        settings = services.settings.whatsapp.with_credentials(credentials or {})
+        return cls.for_services(bootstrap.services(), credentials or {})
+
+    @classmethod
+    def for_services(cls, services: Services, credentials: Dict[Text, Any]) -> WhatsAppInput:
+        """The channel over this process's services, with credentials.yml's settings before the environment's."""
+        settings = services.settings.whatsapp.with_credentials(credentials)
         if not settings.app_secret:
             raise RasaException(
                 "The WhatsApp channel needs the app secret (WHATSAPP_APP_SECRET) to check that webhooks come "

@@ -6,12 +6,9 @@ import uuid
 
 import pytest
 import requests
-from rasa.shared.exceptions import RasaException
 from sqlalchemy import select
 
-from connectors.whatsapp.channel import WhatsAppInput
 from seva.models import Attachment, Complaint
-from seva.settings import WhatsAppSettings
 from seva.storage import Database
 from tests import whatsapp_payloads as wa
 from tests.helpers import WHATSAPP, letters_scripts, postgres_schema_url
@@ -64,20 +61,6 @@ def database(postgres_schema):
     db = Database(postgres_schema_url(postgres_schema))
     yield db
     db.dispose()
-
-
-def test_the_signature_is_hmac_sha256_of_the_raw_body(sqlite_services):
-    channel = WhatsAppInput(WhatsAppSettings(app_secret="secret", api_base_url="http://127.0.0.1:1"), sqlite_services)
-    vector = "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914"
-    assert channel.signed(b"test", vector)
-    assert not channel.signed(b"test ", vector)
-    assert not channel.signed(b"test", None) and not channel.signed(b"test", "sha1=abc")
-
-
-def test_the_channel_refuses_to_start_without_an_app_secret(monkeypatch):
-    monkeypatch.delenv("WHATSAPP_APP_SECRET", raising=False)
-    with pytest.raises(RasaException, match="app secret"):
-        WhatsAppInput.from_credentials({})
 
 
 def test_webhook_verification(servers):

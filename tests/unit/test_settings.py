@@ -1,5 +1,6 @@
 """Every setting comes from one place: the environment read by `Settings.from_env`, with the README's defaults."""
 
+import re
 from pathlib import Path
 
 from seva.settings import PROJECT_DIR, Settings, WhatsAppSettings
@@ -49,3 +50,13 @@ def test_credentials_yml_values_come_before_the_environment_and_empty_ones_do_no
         {"app_secret": "from-credentials", "verify_token": "", "send_attempts": "6", "unknown": "x"}
     )
     assert (settings.app_secret, settings.verify_token, settings.send_attempts) == ("from-credentials", "v", 6)
+
+
+def test_the_readme_documents_every_variable_seva_reads_and_no_other():
+    source = (PROJECT_DIR / "seva" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'text\("([A-Z_]+)"', source))
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    seva_rows = [row for row in rows if not re.search(r"endpoints\.production\.yml|`ENDPOINTS`|`ACTIONS_PORT`", row)]
+    documented = {name for row in seva_rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    assert read == documented
