@@ -71,21 +71,28 @@ shell: $(MODEL)
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
 
-# The WhatsApp channel refuses to start without its app secret: without one, serve the REST channel alone.
+# The WhatsApp channel refuses to start without its app secret: without one, serve the REST channel alone (with
+# one, the REST channel is off unless REST_CHANNEL_TOKEN is set). Rasa's HTTP API always needs a token: the given
+# RASA_AUTH_TOKEN, or one generated once and kept in var/rasa-auth-token, which the notification worker uses too.
 # Rasa runs in the foreground; the action server, the staff API and the notification worker stop with it.
 serve: $(MODEL) migrate
 	@mkdir -p var
 	@if [ -n "$$WHATSAPP_APP_SECRET" ]; then credentials=credentials.yml; \
 		echo "WhatsApp channel: on, webhook at /webhooks/whatsapp/webhook"; \
+		echo "REST channel: $${REST_CHANNEL_TOKEN:+on, with its token}$${REST_CHANNEL_TOKEN:-off (set REST_CHANNEL_TOKEN to open it)}"; \
 	else credentials=var/credentials.rest.yml; printf 'connectors.rest.BoundedRestInput:\n' > $$credentials; \
 		echo "WhatsApp channel: off (WHATSAPP_APP_SECRET is not set); REST channel only"; fi; \
+	if [ -z "$$RASA_AUTH_TOKEN" ]; then \
+		test -s var/rasa-auth-token || (umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > var/rasa-auth-token); \
+		RASA_AUTH_TOKEN=$$(cat var/rasa-auth-token); echo "Rasa's HTTP API: token in var/rasa-auth-token"; fi; \
+	export RASA_AUTH_TOKEN; \
 	echo "Staff API: http://localhost:$(STAFF_API_PORT) (OpenAPI at /openapi.json)"; \
 	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & actions=$$!; \
 	$(BIN)/python -m staff.api --port $(STAFF_API_PORT) & staff=$$!; \
 	RASA_URL=$${RASA_URL:-http://localhost:$(RASA_PORT)} $(BIN)/python -m notifier & notifier=$$!; \
 	trap "kill $$actions $$staff $$notifier 2>/dev/null" EXIT INT TERM; \
 	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials $$credentials --enable-api \
-		--port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"}
+		--port $(RASA_PORT) --auth-token "$$RASA_AUTH_TOKEN"
 
 migrate: venv
 	$(BIN)/python -m staff.cli migrate

@@ -113,7 +113,13 @@ def measure(args, servers, graph, staff_api, services) -> None:
     )
 
     def worker():
-        return Worker(services.outbox, RasaDelivery(servers.url), None, services.citizens.last_whatsapp_at, batch=10)
+        return Worker(
+            services.outbox,
+            RasaDelivery(servers.url, servers.token),
+            None,
+            services.citizens.last_whatsapp_at,
+            batch=10,
+        )
 
     alone = asyncio.run(drain([worker()]))
     print(

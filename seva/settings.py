@@ -54,7 +54,18 @@ class Settings:
     # Rasa's HTTP API, where the notification worker triggers updates.
     rasa_url: str = "http://localhost:5005"
     rasa_auth_token: Optional[str] = None
+    # The REST channel's bearer token; without one the channel is open, unless the WhatsApp channel is on.
+    rest_channel_token: Optional[str] = None
+    # A staff API token stops working this many days after it was issued.
+    staff_token_days: int = 90
+    # Messages one citizen may send a minute, on any channel; more are answered with a request to slow down.
+    citizen_messages_per_minute: int = 30
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+
+    @property
+    def rest_channel_open(self) -> bool:
+        """Testers use the REST channel freely; in production (WhatsApp on) only with a token."""
+        return not self.whatsapp.app_secret or self.rest_channel_token is not None
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -71,6 +82,9 @@ class Settings:
             staff_api_port=int(text("STAFF_API_PORT", default.staff_api_port)),
             rasa_url=text("RASA_URL", default.rasa_url),
             rasa_auth_token=text("RASA_AUTH_TOKEN", None),
+            rest_channel_token=text("REST_CHANNEL_TOKEN", None),
+            staff_token_days=int(text("STAFF_TOKEN_DAYS", default.staff_token_days)),
+            citizen_messages_per_minute=int(text("CITIZEN_MESSAGES_PER_MINUTE", default.citizen_messages_per_minute)),
             whatsapp=WhatsAppSettings(
                 app_secret=text("WHATSAPP_APP_SECRET", wa.app_secret),
                 verify_token=text("WHATSAPP_VERIFY_TOKEN", wa.verify_token),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -35,10 +36,15 @@ class Servers:
         self.action_port = free_port()
         self.rasa_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
+        # As under `make serve`: Rasa's HTTP API needs a token, and so does the REST channel beside WhatsApp's.
+        self.token = secrets.token_urlsafe(16)
+        self.rest_token = secrets.token_urlsafe(16)
         self.env = {
             **os.environ,
             **env,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "RASA_AUTH_TOKEN": self.token,
+            "REST_CHANNEL_TOKEN": self.rest_token,
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
@@ -76,6 +82,8 @@ class Servers:
                 "--credentials",
                 str(self.credentials),
                 "--enable-api",
+                "--auth-token",
+                self.token,
                 "--port",
                 str(self.rasa_port),
             ],
@@ -98,7 +106,7 @@ class Servers:
 
     def _ready(self) -> bool:
         try:
-            status = requests.get(f"{self.url}/status", timeout=2)
+            status = requests.get(f"{self.url}/status", params={"token": self.token}, timeout=2)
             health = requests.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
             return status.ok and bool(status.json().get("model_file")) and health.ok
         except requests.RequestException:
@@ -117,7 +125,12 @@ class Servers:
         body: Dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
-        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json=body,
+            headers={"Authorization": f"Bearer {self.rest_token}"},
+            timeout=60,
+        )
         response.raise_for_status()
         return response.json()
 

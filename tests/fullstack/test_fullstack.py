@@ -63,7 +63,7 @@ def test_a_citizen_files_a_complaint_from_hi_to_number_then_tracks_it(servers, d
 
     with database.session() as session:
         row = session.scalar(select(Complaint).where(Complaint.number == number))
-        assert (row.sender_id, row.channel, row.service_code) == (citizen, "rest", "StreetLightNotWorking")
+        assert (row.sender_id, row.channel, row.service_code) == (f"rest:{citizen}", "rest", "StreetLightNotWorking")
         assert (row.tenant_id, row.locality_code, row.status) == ("pb.jalandhar", "JLC388", "PENDINGFORASSIGNMENT")
         assert row.description.startswith("the streetlight outside my house is dead")
         assert (round(row.latitude, 4), round(row.longitude, 4)) == (31.326, 75.5762)
@@ -84,7 +84,7 @@ def test_a_double_yes_files_one_complaint(servers, database):
     second = texts(servers.say(citizen, "yes"))
     assert NUMBER.search(first) and not NUMBER.search(second)
     with database.session() as session:
-        assert len(session.scalars(select(Complaint.number).where(Complaint.sender_id == citizen)).all()) == 1
+        assert len(session.scalars(select(Complaint.number).where(Complaint.sender_id == f"rest:{citizen}")).all()) == 1
 
 
 def test_interruptions_while_filing(servers):

@@ -12,6 +12,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
+from connectors.rest import SENDER_PREFIX
 from notifier.delivery import RasaDelivery
 from notifier.worker import Worker
 from seva.bootstrap import build
@@ -71,7 +72,10 @@ def worker(servers, database, graph_api):
         api_base_url=graph_api.url,
         send_backoff_seconds=0.01,
     )
-    return Worker.from_services(build(Settings(database_url=database.url, rasa_url=servers.url, whatsapp=whatsapp)))
+    settings = Settings(
+        database_url=database.url, rasa_url=servers.url, rasa_auth_token=servers.token, whatsapp=whatsapp
+    )
+    return Worker.from_services(build(settings))
 
 
 def a_citizen():
@@ -202,7 +206,7 @@ async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_aga
     )
     # A worker claims it and gets it through Rasa, then dies before recording that it did.
     [claimed] = [u for u in Outbox(database).claim(limit=100) if u.number == number]
-    await RasaDelivery(servers.url).deliver(claimed)
+    await RasaDelivery(servers.url, servers.token).deliver(claimed)
     assert len(graph_api.wait_for(citizen, before + 1)) == before + 1
 
     retry_now(database)
@@ -213,7 +217,7 @@ async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_aga
 
 def test_a_citizen_reopens_a_resolved_complaint_in_hinglish_with_a_reason(servers, database, tokens):
     citizen = f"rest-{uuid.uuid4().hex[:8]}"
-    view, _ = Complaints(database, load_catalogue()).file(citizen, "rest", "hi", a_draft(), f"{citizen}:1")
+    view, _ = Complaints(database, load_catalogue()).file(SENDER_PREFIX + citizen, "rest", "hi", a_draft(), citizen)
     lifecycle = Lifecycle(database, load_catalogue())
     lifecycle.act(view.number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"])
     lifecycle.act(view.number, "RESOLVE", Actor(LME, tokens["lme_name"], "pb.jalandhar"))
@@ -230,7 +234,7 @@ def test_a_citizen_reopens_a_resolved_complaint_in_hinglish_with_a_reason(server
 
 def test_a_citizen_adds_a_photo_to_an_open_complaint(servers, database):
     citizen = f"rest-{uuid.uuid4().hex[:8]}"
-    view, _ = Complaints(database, load_catalogue()).file(citizen, "rest", "en", a_draft(), f"{citizen}:1")
+    view, _ = Complaints(database, load_catalogue()).file(SENDER_PREFIX + citizen, "rest", "en", a_draft(), citizen)
     replies = servers.say(citizen, "I want to add another photo to my complaint")
     assert view.number in " ".join(r.get("text", "") for r in replies)
     replies = servers.say(citizen, "📷", metadata={"image": {"uri": "/media/ab/abcdef.jpg", "mime_type": "image/jpeg"}})

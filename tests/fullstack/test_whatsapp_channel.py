@@ -126,7 +126,7 @@ def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_a
 )
 def test_malformed_truncated_and_oversized_bodies(servers, raw, status):
     assert post(servers, raw).status_code == status
-    assert requests.get(f"{servers.url}/status", timeout=10).ok
+    assert requests.get(f"{servers.url}/status", params={"token": servers.token}, timeout=10).ok
 
 
 def test_statuses_and_errors_are_acknowledged_without_replies(servers, graph_api):
@@ -222,7 +222,7 @@ def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph
     before = len(graph_api.sent_to(sender))
     answer = requests.post(
         f"{servers.url}/conversations/{sender}/trigger_intent",
-        params={"output_channel": "whatsapp"},
+        params={"output_channel": "whatsapp", "token": servers.token},
         json={"name": "greet"},
         timeout=60,
     )

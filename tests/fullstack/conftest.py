@@ -1,0 +1,16 @@
+"""Fixtures of the full-stack tier."""
+
+from typing import Iterator
+
+import pytest
+
+from seva.bootstrap import Services
+from tests.helpers import postgres_schema_url, services_on
+
+
+@pytest.fixture(scope="session")
+def live(servers, postgres_schema) -> Iterator[Services]:
+    """Seva's services over the database the running Seva uses (never emptied, unlike `services`)."""
+    services = services_on(postgres_schema_url(postgres_schema))
+    yield services
+    services.close()
