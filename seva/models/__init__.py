@@ -1,0 +1,17 @@
+"""The tables of Seva's domain, one module per area; importing this package registers them all on `Base`."""
+
+from seva.models.citizens import Citizen
+from seva.models.complaints import Attachment, Complaint, ComplaintEvent, DailySequence
+from seva.models.outbox import Notification
+from seva.models.staff import StaffToken, StaffUser
+
+__all__ = [
+    "Attachment",
+    "Citizen",
+    "Complaint",
+    "ComplaintEvent",
+    "DailySequence",
+    "Notification",
+    "StaffToken",
+    "StaffUser",
+]

@@ -1,0 +1,112 @@
+"""Complaints, their history, their photos and the daily counter their numbers come from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, Optional
+
+from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from seva.storage import Base, utcnow
+from seva.workflow import Actor
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), nullable=False, unique=True)
+    # The same filled-in form always carries the same key, so a retried submission finds its complaint.
+    submission_key = Column(String(200), nullable=False, unique=True)
+    sender_id = Column(String(200), nullable=False, index=True)
+    channel = Column(String(50), nullable=False)
+    language = Column(String(5), nullable=False)
+    service_code = Column(String(64), nullable=False)
+    category = Column(String(64), nullable=False)
+    department = Column(String(64), nullable=False)
+    tenant_id = Column(String(64), nullable=False, index=True)
+    locality_code = Column(String(32))
+    locality_name = Column(String(200))
+    landmark = Column(String(300))
+    description = Column(Text, nullable=False)
+    latitude = Column(Float)
+    longitude = Column(Float)
+    status = Column(String(32), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    # When the status last changed: a resolved or rejected complaint can be reopened for 10 days after that.
+    status_changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # The field employee's deadline while the complaint waits at them (the workflow gives them 3 days).
+    stage_due_at = Column(DateTime(timezone=True))
+    assigned_to = Column(String(100), index=True)
+    rating = Column(Integer)
+
+    events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
+    attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
+
+    def record(
+        self, action: str, before: Optional[str], actor: Actor, comment: Optional[str], changes: Dict[str, Any]
+    ) -> "ComplaintEvent":
+        """Applies the workflow's changes and writes the history entry that tells of them."""
+        for name, value in changes.items():
+            setattr(self, name, value)
+        event = ComplaintEvent(
+            action=action,
+            from_status=before,
+            to_status=self.status,
+            actor=actor.label,
+            role=actor.role,
+            comment=comment,
+            created_at=changes["updated_at"],
+        )
+        self.events.append(event)
+        return event
+
+
+class ComplaintEvent(Base):
+    """One step of a complaint's history: who did what, when, with which comment."""
+
+    __tablename__ = "complaint_events"
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True)
+    action = Column(String(32), nullable=False)
+    from_status = Column(String(32))
+    to_status = Column(String(32), nullable=False)
+    actor = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False)
+    comment = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    complaint = relationship("Complaint", back_populates="events")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)
+    uri = Column(String(1000), nullable=False)
+    mime_type = Column(String(100))
+    sha256 = Column(String(64))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    complaint = relationship("Complaint", back_populates="attachments")
+
+    @classmethod
+    def photo(
+        cls, uri: str, at: datetime, mime_type: Optional[str] = None, sha256: Optional[str] = None
+    ) -> "Attachment":
+        return cls(kind="photo", uri=uri, mime_type=mime_type, sha256=sha256, created_at=at)
+
+
+class DailySequence(Base):
+    """The last complaint number handed out on a filing date."""
+
+    __tablename__ = "complaint_sequences"
+
+    day = Column(Date, primary_key=True)
+    last = Column(Integer, nullable=False)
