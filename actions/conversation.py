@@ -51,6 +51,21 @@ def metadata(tracker: Tracker) -> Dict[str, Any]:
     return tracker.latest_message.get("metadata") or {}
 
 
+def image_uri(tracker: Tracker) -> Optional[str]:
+    """The link or stored path of the photo the latest message carries, if it carries one in the documented form."""
+    image = metadata(tracker).get("image")
+    uri = image.get("uri") if isinstance(image, dict) else None
+    return uri if isinstance(uri, str) and uri else None
+
+
+def pin(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The location pin the latest message carries, if it carries one in the documented form."""
+    location = metadata(tracker).get("location")
+    if isinstance(location, dict) and "latitude" in location and "longitude" in location:
+        return location
+    return None
+
+
 def entity(tracker: Tracker, name: str) -> Optional[str]:
     """The last value of an entity in the latest message."""
     values = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == name]

@@ -23,6 +23,7 @@ from seva.bootstrap import Services
 from seva.catalogue import load_catalogue
 from seva.complaints import ComplaintView
 from seva.lifecycle import NotFound, Photo
+from seva.limits import MAX_PHOTO_LINK
 from seva.numbering import canonical_number
 from seva.storage import utcnow
 from seva.text import PHOTO_TEXT
@@ -220,10 +221,13 @@ class ValidateFollowupForm(UsesServices, FormValidationAction):
         return {"feedback": " ".join(str(value or "").split())[:MAX_TEXT] or SKIPPED}
 
     def validate_addition(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        image = conv.metadata(tracker).get("image") or {}
+        photo = conv.image_uri(tracker)
         text = " ".join(str(value or "").split())
-        if image.get("uri"):
-            return {"addition": text or PHOTO_TEXT, "addition_photo": image["uri"]}
+        if photo and len(photo) > MAX_PHOTO_LINK:
+            dispatcher.utter_message(response="utter_photo_link_too_long")
+            return {"addition": None}
+        if photo:
+            return {"addition": text or PHOTO_TEXT, "addition_photo": photo}
         if len(text) < MIN_REASON:
             dispatcher.utter_message(response="utter_addition_too_short")
             return {"addition": None}

@@ -15,13 +15,17 @@ from actions import conversation as conv
 from actions.conversation import SKIPPED
 from actions.replies import summary
 from seva.catalogue import load_catalogue
+from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
 from seva.matching import SURE, decide, load_gazetteer, normalise
 
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
-MAX_DESCRIPTION = 4000
 # Intents that interrupt the form rather than answer its question.
-_INTERRUPTIONS = frozenset(("stop", "menu", "help", "track_complaint", "choose_language"))
+_INTERRUPTIONS = frozenset(
+    ("stop", "menu", "help", "track_complaint", "choose_language")
+    # what the WhatsApp channel says for a message it could not read, a photo not received, a flood
+    + ("unsupported_message", "photo_not_received", "too_many_messages")
+)
 _SKIP_WORDS = frozenset("skip no none nope na nahi nahin nhi later not now".split())
 _URL = re.compile(r"https?://\S+")
 _COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)")
@@ -209,21 +213,23 @@ class ValidateComplaintForm(FormValidationAction):
         return _answer_to(tracker, "location", carried="location", found=_COORDINATES.search(conv.text(tracker)))
 
     def validate_photo(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        image = conv.metadata(tracker).get("image") or {}
-        if image.get("uri"):
-            return {"photo": image["uri"]}
+        link = conv.image_uri(tracker)
         url = _URL.search(conv.text(tracker))
-        if url:
-            return {"photo": url.group(0)}
+        link = link or (url.group(0) if url else None)
+        if link and len(link) > MAX_PHOTO_LINK:
+            dispatcher.utter_message(response="utter_photo_link_too_long")
+            return {"photo": None}
+        if link:
+            return {"photo": link}
         if _is_skip(tracker):
             return {"photo": SKIPPED}
         dispatcher.utter_message(response="utter_photo_not_understood")
         return {"photo": None}
 
     def validate_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        pin = conv.metadata(tracker).get("location") or {}
+        pin = conv.pin(tracker)
         point = None
-        if "latitude" in pin and "longitude" in pin:
+        if pin is not None:
             point = _in_region(pin["latitude"], pin["longitude"])
         else:
             found = _COORDINATES.search(conv.text(tracker))
@@ -329,7 +335,8 @@ def _locality(code: str, name: str) -> Dict[Text, Any]:
 
 
 def _landmark(typed: str) -> Dict[Text, Any]:
-    typed = " ".join((typed or "").split())[:300]
+    # The summary shows the citizen the place as it will be kept.
+    typed = " ".join((typed or "").split())[:MAX_PLACE]
     return {"locality": typed or None, "locality_code": None, "landmark": typed or None, "place_typed": None}
 
 

@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 from seva import bootstrap
 from seva.settings import Settings
 from seva.text import clean_text
+from seva.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +99,11 @@ class BoundedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(bootstrap.services().settings)
+        services = bootstrap.services()
+        return cls(services.settings, services.throttle)
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, throttle: Optional[Throttle] = None):
+        self.throttle = throttle or Throttle(settings.citizen_messages_per_minute)
         self.token = settings.rest_channel_token
         self.open = settings.rest_channel_open
         if not self.open:
@@ -132,6 +135,8 @@ class BoundedRestInput(InputChannel):
                 message = parse_message(body)
             except MalformedMessage as error:
                 return _error(400, f"Malformed message: {error}.")
+            if not self.throttle.allow(message.sender):
+                return _error(429, "Too many messages from this sender; wait a minute.", {"Retry-After": "60"})
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -147,5 +152,5 @@ class BoundedRestInput(InputChannel):
         return webhook
 
 
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status)
+def _error(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+    return response.json({"error": message}, status=status, headers=headers)

@@ -19,6 +19,7 @@ from seva.outbox import Outbox
 from seva.settings import Settings
 from seva.staff import Staff
 from seva.storage import Database
+from seva.throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Services:
     citizens: Citizens
     staff: Staff
     outbox: Outbox
+    throttle: Throttle
 
     def close(self) -> None:
         self.database.dispose()
@@ -46,8 +48,9 @@ def build(settings: Settings) -> Services:
         complaints=Complaints(database, catalogue),
         lifecycle=Lifecycle(database, catalogue),
         citizens=Citizens(database),
-        staff=Staff(database, catalogue),
+        staff=Staff(database, catalogue, token_days=settings.staff_token_days),
         outbox=Outbox(database),
+        throttle=Throttle(settings.citizen_messages_per_minute),
     )
 
 

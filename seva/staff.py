@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import select, update
@@ -48,9 +48,11 @@ def hash_token(token: str) -> str:
 
 
 class Staff:
-    def __init__(self, database: Database, catalogue: Catalogue):
+    def __init__(self, database: Database, catalogue: Catalogue, token_days: int = 90):
         self.db = database
         self.catalogue = catalogue
+        # A token stops working this long after it was issued: a leaked one does not last for ever.
+        self.token_lifetime = timedelta(days=token_days)
 
     def add(self, username: str, name: str, role: str, tenant_id: str) -> StaffMember:
         if not USERNAME.match(username):
@@ -109,10 +111,11 @@ class Staff:
                 query = query.where(StaffUser.tenant_id == tenant_id)
             return [_member(u) for u in session.scalars(query)]
 
-    def authenticate(self, token: Optional[str]) -> Optional[StaffMember]:
-        """The active staff member holding this token, or None."""
-        if not token or not token.startswith(TOKEN_PREFIX):
+    def authenticate(self, token: Optional[str], now: Optional[datetime] = None) -> Optional[StaffMember]:
+        """The active staff member holding this token, if it is neither revoked nor expired; else None."""
+        if not token or not token.startswith(TOKEN_PREFIX) or not token.isascii():
             return None
+        now = now or utcnow()
         with self.db.session() as session:
             row = session.execute(
                 select(StaffToken, StaffUser)
@@ -124,7 +127,9 @@ class Staff:
             stored, user = row
             if stored.revoked_at is not None or not user.active:
                 return None
-            stored.last_used_at = utcnow()
+            if now - aware(stored.created_at) > self.token_lifetime:
+                return None
+            stored.last_used_at = now
             return _member(user)
 
     @staticmethod

@@ -80,7 +80,9 @@ def add_user(args, services: Services, out: TextIO) -> None:
 
 def token(args, services: Services, out: TextIO) -> None:
     out.write(services.staff.issue_token(args.username) + "\n")
-    out.write(f"This token of {args.username} will not be shown again: Seva keeps only its hash.\n")
+    expires = local(utcnow() + services.staff.token_lifetime)
+    out.write(f"This token of {args.username} will not be shown again: Seva keeps only its hash. ")
+    out.write(f"It works until {expires} (IST); issue a new one before then.\n")
 
 
 def revoke(args, services: Services, out: TextIO) -> None:

@@ -101,6 +101,8 @@ def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
         "REDIS_DB": "0",
         "WHATSAPP_API_BASE_URL": graph_api.url,
         "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
+        # Low enough for a test to pass it; the tests' citizens write a few messages each.
+        "CITIZEN_MESSAGES_PER_MINUTE": "20",
         **WHATSAPP,
     }
     running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()

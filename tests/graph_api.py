@@ -15,6 +15,9 @@ class StandInGraphApi:
         self.sent: List[Dict[str, Any]] = []
         self.requests: List[str] = []
         self.media: Dict[str, tuple] = {}  # media id -> (mime type, bytes)
+        # media id -> how its metadata or file misbehaves: metadata_status, metadata_delay, no_url, file_size
+        # (what the metadata claims), chunked (the file sent in chunks, without a length)
+        self.media_faults: Dict[str, Dict[str, Any]] = {}
         self.failures: List[tuple] = []  # queued (http status, body or None, delay seconds)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -44,8 +47,9 @@ class StandInGraphApi:
         )
         self.failures.append((status, body, delay))
 
-    def add_media(self, media_id: str, mime_type: str, data: bytes) -> None:
+    def add_media(self, media_id: str, mime_type: str, data: bytes, **faults: Any) -> None:
         self.media[media_id] = (mime_type, data)
+        self.media_faults[media_id] = faults
 
     def sent_to(self, recipient: str) -> List[Dict[str, Any]]:
         with self.lock:
@@ -101,25 +105,40 @@ class StandInGraphApi:
                     },
                 )
 
+            def _chunked(self, data: bytes, content_type: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(data), 16 * 1024):
+                    piece = data[start : start + 16 * 1024]
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+
             def do_GET(self):
+                with stand_in.lock:
+                    stand_in.requests.append(self.path)
                 parts = self.path.strip("/").split("/")
                 if parts[0] == "files" and parts[-1] in stand_in.media:
                     mime, data = stand_in.media[parts[-1]]
-                    self._reply(200, data, mime)
+                    if stand_in.media_faults[parts[-1]].get("chunked"):
+                        self._chunked(data, mime)
+                    else:
+                        self._reply(200, data, mime)
                     return
                 media_id = parts[-1]
                 if media_id in stand_in.media:
                     mime, data = stand_in.media[media_id]
-                    self._reply(
-                        200,
-                        {
-                            "url": f"{stand_in.url}/files/{media_id}",
-                            "mime_type": mime,
-                            "sha256": "x",
-                            "file_size": len(data),
-                            "id": media_id,
-                        },
-                    )
+                    faults = stand_in.media_faults[media_id]
+                    time.sleep(faults.get("metadata_delay", 0))
+                    if faults.get("metadata_status"):
+                        self._reply(faults["metadata_status"], {"error": {"code": 1, "message": "stand-in fault"}})
+                        return
+                    info = {"mime_type": mime, "sha256": "x", "file_size": faults.get("file_size", len(data))}
+                    if not faults.get("no_url"):
+                        info["url"] = f"{stand_in.url}/files/{media_id}"
+                    self._reply(200, {**info, "id": media_id})
                     return
                 self._reply(404, {"error": {"code": 100, "message": "unknown media"}})
 

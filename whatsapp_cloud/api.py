@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -21,11 +22,18 @@ API_VERSION = "v21.0"
 RETRIED_CODES = frozenset({130429, 131056})
 OUTSIDE_24_HOURS = 131047
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png"}
+IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+# Graph API media ids are digits; anything else would be a path into the Graph API.
+MEDIA_ID = re.compile(r"[0-9]{1,40}")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class MediaRejected(Exception):
-    """A photo that is not a JPEG or PNG, or bigger than WhatsApp allows."""
+    """A photo that is not a JPEG or PNG (by its bytes, whatever it is labelled), or bigger than WhatsApp allows."""
+
+
+class MediaUnavailable(Exception):
+    """A photo the Graph API would not give: its metadata or file failed, was slow, or had no address."""
 
 
 @dataclass
@@ -117,21 +125,27 @@ class GraphApi:
         return None
 
     async def save_image(self, media_id: str, media_dir: Path) -> SavedMedia:
-        """Downloads a photo the citizen sent and keeps it under `media_dir`, named by its content hash."""
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
-            async with session.get(f"{self.base}/{media_id}", headers=self.headers) as response:
-                response.raise_for_status()
-                info = await response.json(content_type=None)
-            mime_type = str(info.get("mime_type", "")).split(";")[0].strip()
-            if mime_type not in IMAGE_TYPES:
-                raise MediaRejected(f"type {mime_type!r}")
-            if int(info.get("file_size") or 0) > MAX_IMAGE_BYTES:
-                raise MediaRejected(f"{info.get('file_size')} bytes")
-            async with session.get(info["url"], headers=self.headers) as response:
-                response.raise_for_status()
-                data = await response.content.read(MAX_IMAGE_BYTES + 1)
-        if len(data) > MAX_IMAGE_BYTES:
-            raise MediaRejected(f"more than {MAX_IMAGE_BYTES} bytes")
+        """Downloads a photo the citizen sent and keeps it, whole, under `media_dir`, named by its content hash.
+
+        Raises MediaRejected for what is not a photo Seva keeps, MediaUnavailable when it cannot be had."""
+        if not MEDIA_ID.fullmatch(media_id):
+            raise MediaRejected(f"media id {media_id[:40]!r}")
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async with session.get(f"{self.base}/{media_id}", headers=self.headers) as response:
+                    if response.status != 200:
+                        raise MediaUnavailable(f"metadata answered {response.status}")
+                    info = await _json(response)
+                url = info.get("url") if isinstance(info, dict) else None
+                if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                    raise MediaUnavailable("metadata without the file's address")
+                async with session.get(url, headers=self.headers) as response:
+                    if response.status != 200:
+                        raise MediaUnavailable(f"file answered {response.status}")
+                    data = await _read_at_most(response, MAX_IMAGE_BYTES)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise MediaUnavailable(f"{type(error).__name__}: {error}") from None
+        mime_type = _image_type(data)
         digest = hashlib.sha256(data).hexdigest()
         path = media_dir / digest[:2] / f"{digest}{IMAGE_TYPES[mime_type]}"
         if not path.exists():
@@ -140,6 +154,24 @@ class GraphApi:
             partial.write_bytes(data)
             partial.replace(path)
         return SavedMedia(str(path), mime_type, digest, len(data))
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, however it comes (chunked, or with a length that lies), refused beyond `limit` bytes."""
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise MediaRejected(f"more than {limit} bytes")
+    return bytes(data)
+
+
+def _image_type(data: bytes) -> str:
+    """The photo's type read from its first bytes: what it says it is does not count."""
+    for mime_type, magic in IMAGE_MAGIC.items():
+        if data.startswith(magic):
+            return mime_type
+    raise MediaRejected(f"not a JPEG or PNG (starts {data[:8]!r})")
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:

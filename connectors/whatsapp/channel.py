@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -23,13 +23,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification
+from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification, read_json
 from connectors.whatsapp.store import ChannelStore
 from seva import bootstrap
 from seva.bootstrap import Services
 from seva.settings import WhatsAppSettings
 from seva.text import LOCATION_TEXT, PHOTO_TEXT
-from whatsapp_cloud.api import GraphApi, MediaRejected
+from whatsapp_cloud.api import GraphApi, MediaRejected, MediaUnavailable
 from whatsapp_cloud.messages import (
     buttons_body,
     custom_body,
@@ -45,6 +45,11 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 # What Rasa reads when a citizen sends something Seva cannot read (audio, stickers, ...): an intent.
 UNSUPPORTED = "/unsupported_message"
+# ... and what it reads, once a minute, for a citizen writing faster than their allowance.
+TOO_MANY = "/too_many_messages"
+THROTTLED = "throttled"
+# ... and for a photo the Graph API would not give (the citizen is asked to send it again).
+PHOTO_NOT_RECEIVED = "/photo_not_received"
 
 
 class DeliveryFailed(Exception):
@@ -128,6 +133,7 @@ class WhatsAppInput(InputChannel):
         self.missed_call_template = settings.missed_call_template
         self.store = ChannelStore(services.database, keep_seen=timedelta(days=settings.message_id_days))
         self.citizens = services.citizens
+        self.throttle = services.throttle
         self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
         # The last task of each sender: the next message of that sender waits for it, to keep their order.
         self._tails: Dict[str, asyncio.Task] = {}
@@ -147,7 +153,7 @@ class WhatsAppInput(InputChannel):
         async def verify(request: Request) -> HTTPResponse:
             mode = request.args.get("hub.mode")
             token = request.args.get("hub.verify_token") or ""
-            if mode == "subscribe" and self.verify_token and hmac.compare_digest(token, self.verify_token):
+            if mode == "subscribe" and self.verify_token and _same(token, self.verify_token):
                 return response.text(request.args.get("hub.challenge") or "")
             return response.text("verification failed", status=403)
 
@@ -159,8 +165,8 @@ class WhatsAppInput(InputChannel):
             if not self.signed(body, request.headers.get("X-Hub-Signature-256")):
                 return response.json({"error": "missing or wrong signature"}, status=403)
             try:
-                notification = parse_notification(json.loads(body))
-            except (ValueError, UnicodeDecodeError, MalformedPayload) as error:
+                notification = parse_notification(read_json(body))
+            except MalformedPayload as error:
                 return response.json({"error": f"malformed notification: {error}"}, status=400)
             for status in notification.statuses:
                 logger.info(
@@ -172,6 +178,9 @@ class WhatsAppInput(InputChannel):
                 )
             for reported in notification.errors:
                 logger.warning("WhatsApp reported an error: %s", reported)
+            for system in notification.system:
+                # A number changed, or the like: news for the logs, not a message to answer.
+                logger.info("WhatsApp system update: %s", system)
             for message in notification.messages:
                 try:
                     new = await asyncio.to_thread(self._taken_in, message)
@@ -179,10 +188,14 @@ class WhatsAppInput(InputChannel):
                     # Better twice than never: without the database, a redelivery cannot be told apart.
                     logger.exception("Could not record WhatsApp message %s", message.message_id)
                     new = True
-                if new:
-                    self._enqueue(message, on_new_message)
-                else:
+                if not new:
                     logger.info("WhatsApp message %s delivered again: ignored", message.message_id)
+                elif self.throttle.allow(message.sender):
+                    self._enqueue(message, on_new_message)
+                elif self.throttle.first_refusal(message.sender):
+                    self._enqueue(replace(message, kind=THROTTLED), on_new_message)
+                else:
+                    logger.warning("WhatsApp message %s: its sender writes too fast, not read", message.message_id)
             return response.json({"status": "received"})
 
         @webhook.route("/missed_call", methods=["POST"])
@@ -192,7 +205,7 @@ class WhatsAppInput(InputChannel):
             token = request.headers.get("X-Seva-Token") or request.headers.get("Authorization", "").removeprefix(
                 "Bearer "
             )
-            if not hmac.compare_digest(token.encode(), self.missed_call_token.encode()):
+            if not _same(token, self.missed_call_token):
                 return response.json({"error": "wrong token"}, status=401)
             caller = _caller(request)
             if caller is None:
@@ -218,7 +231,7 @@ class WhatsAppInput(InputChannel):
         if not header or not header.startswith("sha256="):
             return False
         expected = hmac.new(self.app_secret, body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
+        return _same(header[len("sha256=") :].strip().lower(), expected)
 
     def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         previous = self._tails.get(message.sender)
@@ -252,6 +265,8 @@ class WhatsAppInput(InputChannel):
     async def _to_rasa(self, message: Inbound) -> tuple:
         """The text Rasa reads and the metadata the form reads (photo, location)."""
         metadata: Dict[str, Any] = {"whatsapp": {"type": message.kind, "name": message.profile_name}}
+        if message.kind == THROTTLED:
+            return TOO_MANY, metadata
         if not message.readable:
             return UNSUPPORTED, metadata
         if message.kind == "image":
@@ -262,6 +277,9 @@ class WhatsAppInput(InputChannel):
             except MediaRejected as reason:
                 logger.info("Photo %s from %s not taken: %s", message.media_id, message.sender, reason)
                 return UNSUPPORTED, metadata
+            except MediaUnavailable as reason:
+                logger.warning("Photo %s from %s not received: %s", message.media_id, message.sender, reason)
+                return PHOTO_NOT_RECEIVED, metadata
             metadata["image"] = {"uri": saved.uri, "mime_type": saved.mime_type, "sha256": saved.sha256}
             return message.text or PHOTO_TEXT, metadata
         if message.kind == "location":
@@ -284,6 +302,11 @@ class WhatsAppInput(InputChannel):
         return template_language(known.language if known else None)
 
 
+def _same(given: str, expected: str) -> bool:
+    """A constant-time comparison that takes any characters a client may send."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
+
+
 def _caller(request: Request) -> Optional[str]:
     """The caller's number from a telephony callback (JSON or form), as WhatsApp wants it: country code, digits."""
     fields: Dict[str, Any] = {}
@@ -293,6 +316,8 @@ def _caller(request: Request) -> Optional[str]:
         else:
             fields = {k: v[0] if isinstance(v, list) else v for k, v in (request.form or {}).items()}
     except Exception:  # a broken body is a missing number
+        return None
+    if not isinstance(fields, dict):  # a JSON list or string names no caller
         return None
     raw = next((fields.get(k) for k in ("caller", "from", "From", "CallFrom", "msisdn", "number") if fields.get(k)), "")
     digits = re.sub(r"\D", "", str(raw))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -12,7 +13,20 @@ READABLE = frozenset({"text", "interactive", "button", "image", "location"})
 
 
 class MalformedPayload(ValueError):
-    """The body is JSON but not a WhatsApp notification."""
+    """The body is not a WhatsApp notification (or not JSON at all)."""
+
+
+def read_json(body: bytes) -> Any:
+    """The body as JSON, strictly: UTF-8 only (json.loads would also take UTF-16), no NaN or Infinity, and not
+    nested beyond what Python can read."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise MalformedPayload(f"not JSON ({type(error).__name__})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,8 @@ class Notification:
     messages: List[Inbound] = field(default_factory=list)
     statuses: List[Dict[str, Any]] = field(default_factory=list)
     errors: List[Dict[str, Any]] = field(default_factory=list)
+    # WhatsApp's own news about a citizen (their number changed): logged, never answered.
+    system: List[Dict[str, Any]] = field(default_factory=list)
 
 
 def parse_notification(body: Any) -> Notification:
@@ -53,6 +69,9 @@ def parse_notification(body: Any) -> Notification:
                 if isinstance(c, dict)
             }
             for message in _list(value.get("messages")):
+                if isinstance(message, dict) and message.get("type") == "system":
+                    notification.system.append(message)
+                    continue
                 parsed = _message(message, names)
                 if parsed:
                     notification.messages.append(parsed)

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from seva.limits import MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
 from seva.storage import Base, utcnow
 from seva.workflow import Actor
 
@@ -27,8 +28,8 @@ class Complaint(Base):
     department = Column(String(64), nullable=False)
     tenant_id = Column(String(64), nullable=False, index=True)
     locality_code = Column(String(32))
-    locality_name = Column(String(200))
-    landmark = Column(String(300))
+    locality_name = Column(String(MAX_PLACE))
+    landmark = Column(String(MAX_LANDMARK))
     description = Column(Text, nullable=False)
     latitude = Column(Float)
     longitude = Column(Float)
@@ -89,7 +90,7 @@ class Attachment(Base):
     id = Column(Integer, primary_key=True)
     complaint_id = Column(Integer, ForeignKey("complaints.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = Column(String(20), nullable=False)
-    uri = Column(String(1000), nullable=False)
+    uri = Column(String(MAX_PHOTO_LINK), nullable=False)
     mime_type = Column(String(100))
     sha256 = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

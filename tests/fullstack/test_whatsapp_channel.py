@@ -121,6 +121,9 @@ def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_a
         (b'{"object": "whatsapp_business_account", "entry": [{"changes": [', 400),
         (b'["not", "a", "notification"]', 400),
         (b"\xff\xfe not utf-8", 400),
+        (json.dumps(wa.envelope([wa.text("919800000001", "hi")])).encode("utf-16"), 400),
+        (b'{"object": "whatsapp_business_account", "entry": [], "x": NaN}', 400),
+        (b'{"entry": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", 400),
         (b'{"entry": []}' + b" " * (1024 * 1024), 413),
     ],
 )
@@ -246,3 +249,62 @@ def test_a_missed_call_starts_the_conversation_with_a_template(servers, graph_ap
         url, json={"caller": "12"}, headers={"X-Seva-Token": WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]}, timeout=10
     )
     assert no_number.status_code == 400
+
+
+def test_a_signature_header_of_any_characters_is_refused_not_a_crash(servers):
+    body = json.dumps(wa.envelope([wa.text(citizen(), "hi")])).encode()
+    for header in ("sha256=ਗਲਤ".encode(), b"sha256=\xff\xfe", b"sha256=" + b"a" * 5000):
+        answer = requests.post(
+            f"{servers.url}/webhooks/whatsapp/webhook",
+            data=body,
+            timeout=10,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": header},
+        )
+        assert answer.status_code == 403
+
+
+def test_a_missed_call_body_or_token_of_the_wrong_kind_gets_a_4xx(servers):
+    url = f"{servers.url}/webhooks/whatsapp/missed_call"
+    token = WHATSAPP["WHATSAPP_MISSED_CALL_TOKEN"]
+    for body in (["9198", "list"], "a string", 12):
+        assert requests.post(url, json=body, headers={"X-Seva-Token": token}, timeout=10).status_code == 400
+    assert (
+        requests.post(url, json={"caller": "9198"}, headers={"X-Seva-Token": "ਗਲਤ".encode()}, timeout=10).status_code
+        == 401
+    )
+
+
+def test_a_system_update_gets_no_reply(servers, graph_api):
+    sender = citizen()
+    system = {
+        "from": sender,
+        "id": wa.new_id(),
+        "timestamp": "1732790000",
+        "type": "system",
+        "system": {"body": "User changed number", "wa_id": "919800000000", "type": "user_changed_number"},
+    }
+    assert post(servers, wa.envelope([system])).status_code == 200
+    time.sleep(3)
+    assert graph_api.sent_to(sender) == []
+
+
+def test_a_photo_whatsapp_will_not_give_is_asked_for_again_and_a_web_page_is_no_photo(servers, graph_api):
+    sender = citizen()
+    graph_api.add_media("91001", "image/jpeg", JPEG, metadata_status=500)
+    [reply] = say(servers, graph_api, wa.image(sender, "91001"), expect=1)
+    assert "send it again" in shown([reply])
+    graph_api.add_media("91002", "image/jpeg", b"<!doctype html><p>a login page</p>")
+    [reply] = say(servers, graph_api, wa.image(sender, "91002"), expect=1)
+    assert "photos (JPEG or PNG" in shown([reply])
+
+
+def test_a_citizen_writing_faster_than_the_allowance_is_told_once_and_not_read(servers, graph_api):
+    sender = citizen()
+    allowance = int(servers.env["CITIZEN_MESSAGES_PER_MINUTE"])
+    for i in range(allowance + 5):
+        assert post(servers, wa.envelope([wa.text(sender, f"hello {i}")])).status_code == 200
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and "faster than I can read" not in shown(graph_api.sent_to(sender)):
+        time.sleep(0.5)
+    time.sleep(3)
+    assert shown(graph_api.sent_to(sender)).count("faster than I can read") == 1

@@ -13,13 +13,13 @@ from typing import Iterator, Optional
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from seva.catalogue import load_catalogue
 from seva.complaints import Complaints, ComplaintView, Draft
 from seva.lifecycle import Lifecycle
 from seva.models import Complaint, Notification, StaffToken
-from seva.staff import Staff
+from seva.staff import Staff, hash_token
 from seva.storage import Database
 from seva.workflow import Actor
 from tests.helpers import DOWN_DATABASE_URL, a_postgres_schema, postgres_schema_url, services_on
@@ -170,6 +170,23 @@ def test_a_revoked_token_or_a_deactivated_user_is_401(api, seed):
     for token in (revoked_token, gone_token):
         response = api.get("/complaints", token)
         assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_stops_working_when_it_expires(api, seed):
+    _, token = seed.member("GRO", "pb.amritsar")
+    with seed.db.session() as session:
+        session.execute(
+            update(StaffToken)
+            .where(StaffToken.token_hash == hash_token(token))
+            .values(created_at=datetime.now(timezone.utc) - timedelta(days=91))
+        )
+    response = api.get("/me", token)
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("header", ["Bearer seva_ਟੋਕਨ".encode(), b"Bearer seva_\xff\xfe", b"Bearer seva_%00"])
+def test_a_token_of_any_bytes_is_401_not_500(api, header):
+    assert requests.get(api.url + "/me", headers={"Authorization": header}, timeout=10).status_code == 401
 
 
 def test_a_token_is_stored_only_as_its_hash(api, seed):

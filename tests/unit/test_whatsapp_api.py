@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from tests.graph_api import StandInGraphApi
-from whatsapp_cloud.api import GraphApi, MediaRejected
+from whatsapp_cloud.api import GraphApi, MediaRejected, MediaUnavailable
 from whatsapp_cloud.messages import text_body
 
 CITIZEN = "919876543210"
@@ -97,7 +97,13 @@ def test_a_photo_is_fetched_and_kept_by_its_content_hash(graph, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "mime, data", [("image/gif", b"GIF89a"), ("application/pdf", b"%PDF"), ("image/jpeg", b"x" * (5 * 1024 * 1024 + 1))]
+    "mime, data",
+    [
+        ("image/gif", b"GIF89a"),
+        ("application/pdf", b"%PDF"),
+        ("image/jpeg", b"\xff\xd8\xff" + b"x" * (5 * 1024 * 1024)),
+        ("image/jpeg", b"<!doctype html><html>not a photo</html>"),
+    ],
 )
 def test_photos_of_the_wrong_type_or_size_are_refused(graph, tmp_path, mime, data):
     api, _ = api_for(graph)
@@ -105,3 +111,39 @@ def test_photos_of_the_wrong_type_or_size_are_refused(graph, tmp_path, mime, dat
     with pytest.raises(MediaRejected):
         asyncio.run(api.save_image("42", tmp_path))
     assert list(tmp_path.rglob("*.*")) == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12_000
+
+
+@pytest.mark.parametrize("faults", [{}, {"chunked": True}, {"file_size": 1000}])
+def test_a_3_mb_photo_is_kept_whole_however_it_is_sent(graph, tmp_path, faults):
+    api, _ = api_for(graph)
+    graph.add_media("777", "image/jpeg", PNG, **faults)  # labelled JPEG, but the bytes say PNG
+    saved = asyncio.run(api.save_image("777", tmp_path))
+    assert (saved.size, saved.mime_type) == (len(PNG), "image/png") and open(saved.uri, "rb").read() == PNG
+
+
+def test_a_photo_larger_than_its_metadata_claims_is_still_refused_beyond_the_limit(graph, tmp_path):
+    api, _ = api_for(graph)
+    graph.add_media("778", "image/jpeg", b"\xff\xd8\xff" + b"x" * (5 * 1024 * 1024), file_size=10, chunked=True)
+    with pytest.raises(MediaRejected):
+        asyncio.run(api.save_image("778", tmp_path))
+
+
+@pytest.mark.parametrize(
+    "faults", [{"metadata_status": 404}, {"metadata_status": 500}, {"no_url": True}, {"metadata_delay": 2}]
+)
+def test_a_photo_the_graph_api_will_not_give_is_unavailable(graph, tmp_path, faults):
+    api, _ = api_for(graph, timeout_seconds=1)
+    graph.add_media("779", "image/jpeg", JPEG, **faults)
+    with pytest.raises(MediaUnavailable):
+        asyncio.run(api.save_image("779", tmp_path))
+
+
+@pytest.mark.parametrize("media_id", ["../106540352242922/messages", "12?fields=x", "", "1" * 41])
+def test_a_media_id_that_is_not_one_never_reaches_the_graph_api(graph, tmp_path, media_id):
+    api, _ = api_for(graph)
+    with pytest.raises(MediaRejected):
+        asyncio.run(api.save_image(media_id, tmp_path))
+    assert graph.requests == []

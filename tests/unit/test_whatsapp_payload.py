@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.whatsapp.payload import MalformedPayload, parse_notification
+from connectors.whatsapp.payload import MalformedPayload, parse_notification, read_json
 from tests import whatsapp_payloads as wa
 
 CITIZEN = "919876543210"
@@ -113,3 +113,39 @@ def test_fuzz_the_parser_never_fails_otherwise_than_with_malformed_payload(body)
     for message in notification.messages:
         assert isinstance(message.text, str) and isinstance(message.sender, str)
         json.dumps(message.__dict__)
+
+
+def test_a_system_update_is_news_for_the_logs_not_a_message():
+    system = {
+        "from": CITIZEN,
+        "id": wa.new_id(),
+        "timestamp": "1732790000",
+        "type": "system",
+        "system": {"body": "User changed number", "wa_id": "919800000000", "type": "user_changed_number"},
+    }
+    notification = parse_notification(wa.envelope([system]))
+    assert notification.messages == [] and notification.system == [system]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps(wa.envelope([wa.text(CITIZEN, "hi")])).encode("utf-16"),
+        b'{"entry": [], "object": NaN}',
+        b'{"entry": [{"changes": [{"value": {"x": Infinity}}]}]}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b"\xff\xfe not utf-8",
+    ],
+)
+def test_only_strict_utf8_json_is_read(raw):
+    with pytest.raises(MalformedPayload):
+        read_json(raw)
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_any_bytes_are_json_or_malformed(raw):
+    try:
+        read_json(raw)
+    except MalformedPayload:
+        pass
