@@ -2,6 +2,10 @@
 # `make shell` and `make test` do all their own set-up on a fresh machine.
 
 SHELL := /bin/bash
+# A failing command anywhere in a pipe fails the recipe (pip's output is filtered through grep).
+.SHELLFLAGS := -o pipefail -c
+# pip warns about every package for each configured local index folder that does not exist on this machine.
+PIP_NOISE := is ignored: it is neither a file nor a directory
 .DEFAULT_GOAL := help
 
 # Rasa 3.6 runs on Python 3.10 only; find it even where pyenv does not put it on the PATH.
@@ -47,8 +51,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==24.0
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --upgrade pip==24.0 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	$(BIN)/pip install --quiet -r requirements.txt 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
 	touch $@
 
 train: $(MODEL)
