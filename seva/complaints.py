@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Iterator, List, Optional, Tuple
 
@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from seva.catalogue import Catalogue
+from seva.limits import MAX_DESCRIPTION, MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
 from seva.models import Attachment, Complaint, DailySequence
 from seva.numbering import LOCAL_TZ, canonical_number, complaint_number
 from seva.storage import Database, aware, utcnow
+from seva.text import clean_text
 from seva.workflow import APPLY, OPEN_STATUSES, PENDINGATLME, Actor, decide, effects
 
 PAGE_SIZE = 5
@@ -35,6 +37,21 @@ class Draft:
     latitude: Optional[float] = None
     longitude: Optional[float] = None
     photos: List[str] = field(default_factory=list)
+
+    def as_kept(self) -> Draft:
+        """The draft as it is stored: no characters a database refuses, each field within its column. (The
+        conversation already cut what the citizen typed, and showed it; this is the last line of defence.)"""
+        return replace(
+            self,
+            description=clean_text(self.description, MAX_DESCRIPTION),
+            locality_name=_cut(self.locality_name, MAX_PLACE),
+            landmark=_cut(self.landmark, MAX_LANDMARK),
+            photos=[clean_text(p) for p in self.photos if len(p) <= MAX_PHOTO_LINK],
+        )
+
+
+def _cut(text: Optional[str], limit: int) -> Optional[str]:
+    return clean_text(text, limit) if text is not None else None
 
 
 @dataclass(frozen=True)
@@ -149,6 +166,7 @@ class Complaints:
     ) -> Tuple[ComplaintView, bool]:
         """Files the draft once per submission key: (the complaint, whether it was filed by this call)."""
         service = self.catalogue.services[draft.service_code]
+        draft = draft.as_kept()
         if draft.tenant_id not in self.catalogue.cities:
             raise ValueError(f"unknown city {draft.tenant_id}")
         now = now or utcnow()

@@ -15,6 +15,7 @@ from seva.complaints import ComplaintView, select_complaints, view_of
 from seva.models import Attachment, Complaint, Notification, StaffUser
 from seva.numbering import canonical_number
 from seva.storage import Database, aware, utcnow
+from seva.text import clean_text
 from seva.workflow import ASSIGN, CITIZEN, LME, Actor, Refused, decide, effects
 
 MAX_COMMENT = 2000
@@ -59,7 +60,7 @@ class Lifecycle:
     ) -> ComplaintView:
         """Takes the action or raises Refused (nothing changed) or NotFound."""
         now = now or utcnow()
-        comment = (comment or "").strip()[:MAX_COMMENT] or None
+        comment = clean_text(comment or "", MAX_COMMENT).strip() or None
         with self.db.session() as session:
             complaint = session.scalar(
                 select_complaints()

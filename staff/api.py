@@ -115,7 +115,8 @@ async def get_photo(request: Request, member: StaffMember, number: str, index: i
     if photo is None:
         raise ApiError(404, "not_found", f"{view.number} has no photo {index}.")
     if not isinstance(photo, File):
-        return response.redirect(photo.url)
+        # A link the citizen sent is never followed from here: the complaint shows it as text.
+        raise ApiError(404, "not_stored", f"Photo {index} of {view.number} is a link the citizen sent, not kept here.")
     data = await asyncio.to_thread(photo.path.read_bytes)
     return response.raw(
         data,
@@ -138,6 +139,8 @@ async def act(request: Request, member: StaffMember, number: str) -> HTTPRespons
             assignee=wanted.assignee,
         )
     except Refused as refused:
+        if refused.reason == "city":
+            raise _not_found(number) from None
         raise refusal(refused) from None
     except NotFound:
         raise _not_found(number) from None
@@ -156,7 +159,8 @@ async def _complaint_of_city(request: Request, member: StaffMember, number: str)
     if view is None:
         raise _not_found(number)
     if not member.actor.may_see(view.tenant_id):
-        raise ApiError(403, "city", f"{view.number} belongs to another city.")
+        # Answered as if it did not exist: other cities' complaints are not even counted.
+        raise _not_found(number)
     return view
 
 

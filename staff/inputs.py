@@ -97,4 +97,7 @@ def action_request(body: bytes) -> ActionRequest:
     for name in ("comment", "assignee"):
         if not isinstance(data.get(name), (str, type(None))):
             raise ApiError(422, "invalid_field", f"{name} is a string.")
+    assignee = data.get("assignee")
+    if assignee is not None and not USERNAME.match(assignee):
+        raise ApiError(422, "invalid_field", "assignee is a staff username.")
     return ActionRequest(data["action"], data.get("comment"), data.get("assignee"))

@@ -56,7 +56,7 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "location": {"latitude": view.latitude, "longitude": view.longitude}
         if view.latitude is not None and view.longitude is not None
         else None,
-        "photos": [{"url": f"/complaints/{view.number}/photos/{i}"} for i in range(len(view.photos))],
+        "photos": [photo(view.number, i, uri) for i, uri in enumerate(view.photos)],
         "citizen": {"id": view.citizen, "channel": view.channel},
         "updated_at": iso(view.updated_at),
         "stage_due_at": iso(view.stage_due_at),
@@ -64,6 +64,13 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "history": history(view),
         "allowed_actions": actions_for(caller, view, now),
     }
+
+
+def photo(number: str, index: int, uri: str) -> Dict[str, str]:
+    """A photo Seva keeps, by its address on this API; a link the citizen sent, as text (never followed here)."""
+    if uri.startswith(("http://", "https://")):
+        return {"link": uri}
+    return {"url": f"/complaints/{number}/photos/{index}"}
 
 
 def history(view: ComplaintView) -> List[Dict[str, Any]]:

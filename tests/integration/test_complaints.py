@@ -156,3 +156,17 @@ def test_an_unknown_service_or_town_is_refused(complaints):
         complaints.file("citizen-1", "rest", "en", a_draft(service_code="NoSuchService"), "k")
     with pytest.raises(ValueError):
         complaints.file("citizen-1", "rest", "en", a_draft(tenant_id="pb.atlantis"), "k")
+
+
+def test_what_no_database_keeps_is_cleaned_and_long_fields_fit_their_columns(complaints):
+    draft = a_draft(
+        description="light\x00 off \ud800 since monday",
+        locality_code=None,
+        locality_name="near the old " + "very " * 60 + "big tree",
+        landmark="x" * 400,
+        photos=["https://example.org/" + "a" * 1500, "https://example.org/ok.jpg"],
+    )
+    view, filed = complaints.file("citizen-long", "rest", "en", draft, "citizen-long:1")
+    assert filed and view.description == "light off \ufffd since monday"
+    assert len(view.locality_name) == 200 and len(view.landmark) == 300
+    assert view.photos == ("https://example.org/ok.jpg",)

@@ -272,6 +272,15 @@ async def test_an_unknown_place_is_kept_as_a_landmark(domain):
     assert responses(messages) == ["utter_landmark_kept"]
 
 
+async def test_a_place_longer_than_kept_is_cut_to_what_the_summary_shows(domain):
+    before = {"complaint_type": "DamagedRoad", "city": "pb.phagwara", "requested_slot": "locality"}
+    text = "behind the old water tank " + "and then further along the lane " * 10
+    slots, _ = await validate(
+        domain, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
+    )
+    assert len(slots["locality"]) == len(slots["landmark"]) == 200 and text.startswith(slots["landmark"])
+
+
 async def test_a_town_without_a_locality_list_takes_the_place_as_written(domain):
     before = {"complaint_type": "DamagedRoad", "city": "pb.ludhiana", "requested_slot": "locality"}
     slots, messages = await validate(
@@ -328,6 +337,8 @@ async def test_a_very_long_description_is_kept_within_bounds(domain):
         ("/skip", "skip", {}, "skipped"),
         ("nahi", "deny", {}, "skipped"),
         ("blue", "inform", {}, None),
+        ("", "nlu_fallback", {"image": "https://example.org/p.jpg"}, None),
+        ("", "nlu_fallback", {"image": ["https://example.org/p.jpg"]}, None),
     ],
 )
 async def test_the_photo_answer(domain, text, intent, metadata, expected):
@@ -337,6 +348,13 @@ async def test_the_photo_answer(domain, text, intent, metadata, expected):
     )
     assert slots["photo"] == expected
     assert responses(messages) == ([] if expected else ["utter_photo_not_understood"])
+
+
+async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(domain):
+    before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
+    link = "https://example.org/" + "p" * 1500 + ".jpg"
+    slots, messages = await validate(domain, tracker(link, "inform", slots=before, active_loop="complaint_form"))
+    assert slots["photo"] is None and responses(messages) == ["utter_photo_link_too_long"]
 
 
 @pytest.mark.parametrize(
