@@ -32,6 +32,8 @@ class WhatsAppSettings:
     send_backoff_seconds: float = 1.0
     # Meta redelivers an unanswered webhook for days; ids are kept this long to recognise it.
     message_id_days: int = 7
+    # A message taken in but not answered within this long (Rasa restarted, a replica died) is handled again.
+    redeliver_after_seconds: float = 120.0
 
     def with_credentials(self, credentials: Mapping[str, Any]) -> WhatsAppSettings:
         """These settings with the non-empty values of credentials.yml put first, as Rasa's channels do."""
@@ -43,7 +45,12 @@ class WhatsAppSettings:
         return replace(self, **given)
 
 
-_NUMBERS = {"send_attempts": int, "send_backoff_seconds": float, "message_id_days": int}
+_NUMBERS = {
+    "send_attempts": int,
+    "send_backoff_seconds": float,
+    "message_id_days": int,
+    "redeliver_after_seconds": float,
+}
 
 
 @dataclass(frozen=True)
@@ -98,5 +105,6 @@ class Settings:
                 send_attempts=int(text("WHATSAPP_SEND_ATTEMPTS", wa.send_attempts)),
                 send_backoff_seconds=float(text("WHATSAPP_SEND_BACKOFF_SECONDS", wa.send_backoff_seconds)),
                 message_id_days=int(text("WHATSAPP_MESSAGE_ID_DAYS", wa.message_id_days)),
+                redeliver_after_seconds=float(text("WHATSAPP_REDELIVER_AFTER_SECONDS", wa.redeliver_after_seconds)),
             ),
         )

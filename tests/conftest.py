@@ -103,6 +103,8 @@ def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
         "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
         # Low enough for a test to pass it; the tests' citizens write a few messages each.
         "CITIZEN_MESSAGES_PER_MINUTE": "20",
+        # Messages lost in a restart are handled again this soon (two minutes in production).
+        "WHATSAPP_REDELIVER_AFTER_SECONDS": "10",
         **WHATSAPP,
     }
     running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()

@@ -60,10 +60,14 @@ class Servers:
         self._spawn_rasa()
         return self._wait(timeout)
 
-    def restart_rasa(self, while_down=lambda: None, timeout: float = 300) -> Servers:
-        """Stops `rasa run`, calls `while_down`, and starts it again (conversations stay in the tracker store)."""
+    def restart_rasa(self, while_down=lambda: None, timeout: float = 300, crash: bool = False) -> Servers:
+        """Stops `rasa run` (or kills it, as a machine that dies would), calls `while_down`, and starts it again
+        (conversations stay in the tracker store)."""
         rasa = self.processes.pop()
-        rasa.terminate()
+        if crash:
+            rasa.kill()
+        else:
+            rasa.terminate()
         rasa.wait(timeout=60)
         while_down()
         self._spawn_rasa()

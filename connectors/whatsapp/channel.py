@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
@@ -48,6 +49,8 @@ UNSUPPORTED = "/unsupported_message"
 # ... and what it reads, once a minute, for a citizen writing faster than their allowance.
 TOO_MANY = "/too_many_messages"
 THROTTLED = "throttled"
+# How long a stopping replica gives the messages it holds to be answered.
+DRAIN_SECONDS = 20.0
 # ... and for a photo the Graph API would not give (the citizen is asked to send it again).
 PHOTO_NOT_RECEIVED = "/photo_not_received"
 
@@ -65,14 +68,28 @@ class WhatsAppOutput(OutputChannel):
     def name(cls) -> Text:
         return "whatsapp"
 
-    def __init__(self, api: GraphApi, store: ChannelStore, strict: bool = False):
+    def __init__(self, api: GraphApi, store: ChannelStore, strict: bool = False, reply_to: Optional[str] = None):
         self.api = api
         self.store = store
         self.strict = strict
+        # The citizen's message these replies answer: each reply's delivery key is it and the reply's place.
+        self.reply_to = reply_to
+        self._replies = 0
 
     async def _send(self, body: Dict[str, Any]) -> None:
-        if await self.api.send(body) is None and self.strict:
-            raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}")
+        key = None
+        if self.reply_to is not None:
+            key = f"{self.reply_to}:{self._replies}"
+            self._replies += 1
+            if await _quietly(asyncio.to_thread(self.store.was_sent, key), default=False):
+                logger.info("Reply %s went out before (the message is being handled again): not sent twice", key)
+                return
+        if await self.api.send(body) is None:
+            if self.strict:
+                raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}")
+            return
+        if key is not None:
+            await _quietly(asyncio.to_thread(self.store.sent, key))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
@@ -131,12 +148,21 @@ class WhatsAppInput(InputChannel):
         self.media_dir = services.settings.media_dir
         self.missed_call_token = settings.missed_call_token
         self.missed_call_template = settings.missed_call_template
-        self.store = ChannelStore(services.database, keep_seen=timedelta(days=settings.message_id_days))
+        self.store = ChannelStore(
+            services.database,
+            keep_seen=timedelta(days=settings.message_id_days),
+            lease=timedelta(seconds=settings.redeliver_after_seconds),
+        )
+        # How often this replica looks for messages taken in but never handled (by it or another one).
+        self.sweep_seconds = min(settings.redeliver_after_seconds / 2, 30.0)
+        self._sweeper: Optional[asyncio.Task] = None
         self.citizens = services.citizens
         self.throttle = services.throttle
         self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
         # The last task of each sender: the next message of that sender waits for it, to keep their order.
         self._tails: Dict[str, asyncio.Task] = {}
+        # Ids of the messages this replica holds and has not finished: never handed to Rasa twice at once.
+        self._in_hand: Set[str] = set()
 
     def get_output_channel(self) -> OutputChannel:
         # Rasa asks for this output for trigger_intent: messages Seva starts, which their sender retries.
@@ -196,6 +222,7 @@ class WhatsAppInput(InputChannel):
                     self._enqueue(replace(message, kind=THROTTLED), on_new_message)
                 else:
                     logger.warning("WhatsApp message %s: its sender writes too fast, not read", message.message_id)
+                    await self._quietly_handled(message.message_id)
             return response.json({"status": "received"})
 
         @webhook.route("/missed_call", methods=["POST"])
@@ -217,11 +244,45 @@ class WhatsAppInput(InputChannel):
                 return response.json({"error": "WhatsApp did not take the message"}, status=502)
             return response.json({"status": "sent", "to": caller, "message_id": message_id}, status=202)
 
+        @webhook.listener("after_server_start")
+        async def start_redelivering(app: Any, loop: Any) -> None:
+            self._sweeper = asyncio.ensure_future(self._redeliver(on_new_message))
+
+        @webhook.listener("before_server_stop")
+        async def finish_what_is_in_hand(app: Any, loop: Any) -> None:
+            if self._sweeper is not None:
+                self._sweeper.cancel()
+            # A reply cut off mid-send may reach the citizen twice once the message is handled again: finish first.
+            pending = list(self._tails.values())
+            if pending:
+                logger.info("Stopping: finishing %d citizens' messages first", len(pending))
+                await asyncio.wait(pending, timeout=DRAIN_SECONDS)
+
         return webhook
+
+    async def _redeliver(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Hands messages that were taken in but never handled to Rasa again, in the order they came."""
+        while True:
+            try:
+                due = await asyncio.to_thread(self.store.due_again)
+            except SQLAlchemyError:
+                logger.exception("Could not look for WhatsApp messages to handle again")
+                due = []
+            for row in due:
+                if row.message_id in self._in_hand:
+                    continue
+                logger.warning(
+                    "WhatsApp message %s of %s was not handled: handling it again (attempt %d)",
+                    row.message_id,
+                    row.sender_id,
+                    row.attempts,
+                )
+                self._enqueue(Inbound(**json.loads(row.payload)), on_new_message)
+            await asyncio.sleep(self.sweep_seconds)
 
     def _taken_in(self, message: Inbound) -> bool:
         """Records the message (False if it was seen before) and when its sender last wrote."""
-        new = self.store.first_time(message.message_id, message.sender)
+        new = self.store.first_time(message.message_id, message.sender, json.dumps(asdict(message)))
         if new:
             self.citizens.wrote_on_whatsapp(message.sender)
         return new
@@ -234,11 +295,13 @@ class WhatsAppInput(InputChannel):
         return _same(header[len("sha256=") :].strip().lower(), expected)
 
     def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self._in_hand.add(message.message_id)
         previous = self._tails.get(message.sender)
         task = asyncio.ensure_future(self._in_turn(previous, message, on_new_message))
         self._tails[message.sender] = task
 
-        def forget(done: asyncio.Task, sender: str = message.sender) -> None:
+        def forget(done: asyncio.Task, sender: str = message.sender, message_id: str = message.message_id) -> None:
+            self._in_hand.discard(message_id)
             if self._tails.get(sender) is done:
                 del self._tails[sender]
 
@@ -252,14 +315,15 @@ class WhatsAppInput(InputChannel):
             await on_new_message(
                 UserMessage(
                     text,
-                    WhatsAppOutput(self.api, self.store),
+                    WhatsAppOutput(self.api, self.store, reply_to=message.message_id),
                     message.sender,
                     input_channel=self.name(),
                     message_id=message.message_id,
                     metadata=metadata,
                 )
             )
-        except Exception:  # one bad message must not stop the sender's later ones
+            await self._quietly_handled(message.message_id)
+        except Exception:  # one bad message must not stop the sender's later ones; it is tried again later
             logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, message.sender)
 
     async def _to_rasa(self, message: Inbound) -> tuple:
@@ -293,6 +357,13 @@ class WhatsAppInput(InputChannel):
                 chosen = None
             return chosen or message.text, metadata
         return message.text, metadata
+
+    async def _quietly_handled(self, message_id: str) -> None:
+        try:
+            await asyncio.to_thread(self.store.handled, message_id)
+        except SQLAlchemyError:
+            # It will be handled again once its lease runs out: better twice than never.
+            logger.exception("Could not record WhatsApp message %s as handled", message_id)
 
     def _template_language(self, recipient: str) -> str:
         try:
@@ -328,8 +399,10 @@ def _caller(request: Request) -> Optional[str]:
     return digits if 11 <= len(digits) <= 15 else None
 
 
-async def _quietly(work: Awaitable[Any]) -> None:
+async def _quietly(work: Awaitable[Any], default: Any = None) -> Any:
+    """The channel's own bookkeeping (numbered options, delivery keys) must not stop a reply: a failure is logged."""
     try:
-        await work
+        return await work
     except SQLAlchemyError:
-        logger.exception("Could not update the numbered options sent")
+        logger.exception("Could not read or write the WhatsApp channel's bookkeeping")
+        return default

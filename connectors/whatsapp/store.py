@@ -1,6 +1,10 @@
-"""What the WhatsApp channel remembers across restarts and replicas: message ids seen, numbered choices sent.
+"""What the WhatsApp channel remembers across restarts and replicas: the messages taken in (until handled, and
+their ids for a week after), and the numbered choices sent.
 
-The channel owns these tables; they live in Seva's database through its storage, and its migrations make them.
+A message is recorded with what it said when it is acknowledged, and marked handled once Rasa has answered it; one
+left unhandled (Rasa restarted, a replica died) is handed out again when its lease runs out, by whichever replica
+looks first, until it is handled or has been tried MAX_ATTEMPTS times. The channel owns these tables; they live in
+Seva's database through its storage, and its migrations make them.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ import threading
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import Column, DateTime, String, Text, delete
+from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from seva.storage import Base, Database, aware, utcnow
 
 CHOICE_TTL = timedelta(days=1)
+# A message that failed this often is given up on (and logged), so that one poisonous message cannot loop.
+MAX_ATTEMPTS = 5
 # Old ids are forgotten at most this often, by whichever replica takes in a message then.
 FORGET_EVERY = timedelta(hours=1)
 
@@ -28,6 +34,22 @@ class SeenMessage(Base):
     message_id = Column(String(200), primary_key=True)
     sender_id = Column(String(200), nullable=False, index=True)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    # What the message said (the channel's reading of it, as JSON), to handle it again after a failure.
+    payload = Column(Text)
+    handled_at = Column(DateTime(timezone=True))
+    # Until when the replica that took it in (or took it up again) is handling it.
+    lease_until = Column(DateTime(timezone=True), index=True)
+    attempts = Column(Integer, nullable=False, default=1, server_default="1")
+
+
+class SentReply(Base):
+    """A reply that went out, keyed by the message it answers and its place among the replies: a message handled
+    again after a restart does not send its citizen what they already got."""
+
+    __tablename__ = "whatsapp_sent_replies"
+
+    key = Column(String(240), primary_key=True)
+    sent_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
 class NumberedChoice(Base):
@@ -41,30 +63,92 @@ class NumberedChoice(Base):
 
 
 class ChannelStore:
-    def __init__(self, database: Database, keep_seen: timedelta = timedelta(days=7)):
+    def __init__(
+        self,
+        database: Database,
+        keep_seen: timedelta = timedelta(days=7),
+        lease: timedelta = timedelta(minutes=2),
+    ):
         # Meta retries an unanswered webhook for days; a week covers it.
         self.db = database
         self.keep_seen = keep_seen
+        self.lease = lease
         self._forgotten_at: Optional[datetime] = None
         self._lock = threading.Lock()
 
-    def first_time(self, message_id: str, sender_id: str, now: Optional[datetime] = None) -> bool:
-        """Records the message id; False if it was seen before (a redelivery). Forgets old ids now and then."""
+    def first_time(
+        self, message_id: str, sender_id: str, payload: Optional[str] = None, now: Optional[datetime] = None
+    ) -> bool:
+        """Records the message, leased to the caller; False if it was seen before and is handled, or is being
+        handled (a redelivery). Forgets old ids now and then."""
         now = now or utcnow()
         try:
             with self.db.session() as session:
-                session.add(SeenMessage(message_id=message_id, sender_id=sender_id, received_at=now))
+                session.add(
+                    SeenMessage(
+                        message_id=message_id,
+                        sender_id=sender_id,
+                        received_at=now,
+                        payload=payload,
+                        lease_until=now + self.lease,
+                        attempts=1,
+                    )
+                )
             new = True
         except IntegrityError:
-            new = False
+            new = self._claim(message_id, now)
         self._forget_if_due(now)
         return new
+
+    def handled(self, message_id: str, now: Optional[datetime] = None) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(SeenMessage).where(SeenMessage.message_id == message_id).values(handled_at=now or utcnow())
+            )
+
+    def due_again(self, now: Optional[datetime] = None, limit: int = 50) -> List[SeenMessage]:
+        """Messages taken in but not handled whose lease ran out, oldest first, now leased to the caller."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            candidates = session.scalars(
+                select(SeenMessage.message_id)
+                .where(
+                    SeenMessage.handled_at.is_(None),
+                    SeenMessage.lease_until < now,
+                    SeenMessage.attempts < MAX_ATTEMPTS,
+                    SeenMessage.payload.is_not(None),
+                )
+                .order_by(SeenMessage.received_at)
+                .limit(limit)
+            ).all()
+        claimed = [message_id for message_id in candidates if self._claim(message_id, now)]
+        if not claimed:
+            return []
+        with self.db.session() as session:
+            rows = session.scalars(select(SeenMessage).where(SeenMessage.message_id.in_(claimed))).all()
+            return sorted(rows, key=lambda row: (aware(row.received_at), row.message_id))
+
+    def _claim(self, message_id: str, now: datetime) -> bool:
+        """Takes up an unhandled message whose lease ran out; False if it is handled, leased or given up on."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(SeenMessage)
+                .where(
+                    SeenMessage.message_id == message_id,
+                    SeenMessage.handled_at.is_(None),
+                    SeenMessage.lease_until < now,
+                    SeenMessage.attempts < MAX_ATTEMPTS,
+                )
+                .values(lease_until=now + self.lease, attempts=SeenMessage.attempts + 1)
+            )
+            return result.rowcount == 1
 
     def forget_old(self, now: Optional[datetime] = None) -> int:
         """Forgets message ids older than the period they are kept for, and stale numbered choices."""
         now = now or utcnow()
         with self.db.session() as session:
             seen = session.execute(delete(SeenMessage).where(SeenMessage.received_at < now - self.keep_seen))
+            session.execute(delete(SentReply).where(SentReply.sent_at < now - self.keep_seen))
             session.execute(delete(NumberedChoice).where(NumberedChoice.sent_at < now - CHOICE_TTL))
             return seen.rowcount
 
@@ -74,6 +158,17 @@ class ChannelStore:
                 return
             self._forgotten_at = now
         self.forget_old(now)
+
+    def was_sent(self, key: str) -> bool:
+        with self.db.session() as session:
+            return session.get(SentReply, key) is not None
+
+    def sent(self, key: str) -> None:
+        try:
+            with self.db.session() as session:
+                session.add(SentReply(key=key, sent_at=utcnow()))
+        except IntegrityError:  # recorded by an earlier attempt that got this far
+            pass
 
     def remember_choices(self, recipient: str, payloads: List[str]) -> None:
         with self.db.session() as session:

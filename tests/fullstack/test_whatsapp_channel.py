@@ -308,3 +308,25 @@ def test_a_citizen_writing_faster_than_the_allowance_is_told_once_and_not_read(s
         time.sleep(0.5)
     time.sleep(3)
     assert shown(graph_api.sent_to(sender)).count("faster than I can read") == 1
+
+
+def test_messages_acknowledged_before_a_restart_of_rasa_are_all_answered_once(servers, graph_api):
+    senders = [citizen() for _ in range(20)]
+    for sender in senders:
+        assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
+    # Rasa is stopped at once, with most of them in hand: it finishes them before it goes.
+    servers.restart_rasa()
+    for sender in senders:
+        assert "no complaints" in shown(graph_api.wait_for(sender, 1, timeout=90)), sender
+    time.sleep(15)  # longer than the lease: nothing handled is handled again
+    counts = {sender: shown(graph_api.sent_to(sender)).count("no complaints") for sender in senders}
+    assert set(counts.values()) == {1}, counts
+
+
+def test_messages_acknowledged_before_rasa_dies_are_handled_after_it_comes_back(servers, graph_api):
+    senders = [citizen() for _ in range(20)]
+    for sender in senders:
+        assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
+    servers.restart_rasa(crash=True)
+    for sender in senders:
+        assert "no complaints" in shown(graph_api.wait_for(sender, 1, timeout=120)), sender

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from connectors.whatsapp.store import FORGET_EVERY, ChannelStore, SeenMessage
+from connectors.whatsapp.store import FORGET_EVERY, MAX_ATTEMPTS, ChannelStore, SeenMessage
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 WEEK = timedelta(days=7)
@@ -16,9 +16,10 @@ def kept(services):
         return set(session.scalars(select(SeenMessage.message_id)))
 
 
-def test_a_redelivery_within_the_week_is_recognised(sqlite_services):
+def test_a_redelivery_of_a_handled_message_within_the_week_is_recognised(sqlite_services):
     store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
     assert store.first_time("wamid.1", "919812345678", now=T0)
+    store.handled("wamid.1", now=T0)
     assert not store.first_time("wamid.1", "919812345678", now=T0 + timedelta(days=6))
 
 
@@ -50,3 +51,45 @@ def test_the_period_is_the_channels_setting(sqlite_services):
     assert store.forget_old(now=T0 + timedelta(days=2, minutes=1)) == 1
     with sqlite_services.database.session() as session:
         assert session.scalar(select(func.count()).select_from(SeenMessage)) == 0
+
+
+LEASE = timedelta(minutes=2)
+
+
+def test_a_handled_message_is_never_handed_out_again(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=LEASE)
+    assert store.first_time("wamid.1", "919812345678", '{"x": 1}', now=T0)
+    store.handled("wamid.1", now=T0 + timedelta(seconds=1))
+    assert store.due_again(now=T0 + timedelta(hours=1)) == []
+    assert not store.first_time("wamid.1", "919812345678", '{"x": 1}', now=T0 + timedelta(hours=1))
+
+
+def test_a_message_not_handled_is_handed_out_again_once_its_lease_runs_out(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=LEASE)
+    store.first_time("wamid.1", "919812345678", '{"x": 1}', now=T0)
+    store.first_time("wamid.2", "919812345678", '{"x": 2}', now=T0 + timedelta(seconds=1))
+    assert store.due_again(now=T0 + timedelta(minutes=1)) == []  # still being handled
+    later = T0 + timedelta(minutes=3)
+    due = store.due_again(now=later)
+    assert [(row.message_id, row.payload, row.attempts) for row in due] == [
+        ("wamid.1", '{"x": 1}', 2),
+        ("wamid.2", '{"x": 2}', 2),
+    ]
+    # Another replica looking at the same moment finds them taken.
+    assert store.due_again(now=later) == []
+
+
+def test_a_redelivery_of_a_message_never_handled_is_taken_once_its_lease_ran_out(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=LEASE)
+    store.first_time("wamid.1", "919812345678", "{}", now=T0)
+    assert not store.first_time("wamid.1", "919812345678", "{}", now=T0 + timedelta(minutes=1))
+    assert store.first_time("wamid.1", "919812345678", "{}", now=T0 + timedelta(minutes=3))
+
+
+def test_a_message_that_keeps_failing_is_given_up_on(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=LEASE)
+    store.first_time("wamid.bad", "919812345678", "{}", now=T0)
+    tries = 1
+    for minute in range(3, 60, 3):
+        tries += len(store.due_again(now=T0 + timedelta(minutes=minute)))
+    assert tries == MAX_ATTEMPTS
