@@ -9,7 +9,7 @@ import aiohttp
 
 from seva.catalogue import Catalogue
 from seva.outbox import Update
-from whatsapp_cloud.api import GraphApi
+from whatsapp_cloud.api import GraphApi, SendError
 from whatsapp_cloud.messages import template_body, template_language
 
 # The intent Rasa is sent; its rule runs action_notify_update, which says what the entities carry.
@@ -97,5 +97,7 @@ class TemplateDelivery:
             " ".join((update.comment or NOT_GIVEN).split())[:1000],
         ]
         body = template_body(update.recipient, self.template, template_language(language), parameters)
-        if await self.api.send(body) is None:
-            raise DeliveryError("WhatsApp did not take the template")
+        try:
+            await self.api.send(body)
+        except SendError as error:
+            raise DeliveryError(f"WhatsApp did not take the template: {error}") from None

@@ -19,6 +19,8 @@ class StandInGraphApi:
         # (what the metadata claims), chunked (the file sent in chunks, without a length)
         self.media_faults: Dict[str, Dict[str, Any]] = {}
         self.failures: List[tuple] = []  # queued (http status, body or None, delay seconds)
+        self.down_until = 0.0  # monotonic time until which every send gets `down_status`
+        self.down_status = 503
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -46,6 +48,11 @@ class StandInGraphApi:
             else None
         )
         self.failures.append((status, body, delay))
+
+    def fail_for(self, seconds: float, status: int = 503) -> None:
+        """An outage: every message sent in the next `seconds` is answered `status` and not delivered."""
+        self.down_status = status
+        self.down_until = time.monotonic() + seconds
 
     def add_media(self, media_id: str, mime_type: str, data: bytes, **faults: Any) -> None:
         self.media[media_id] = (mime_type, data)
@@ -85,6 +92,9 @@ class StandInGraphApi:
                 with stand_in.lock:
                     stand_in.requests.append(self.path)
                     failure = stand_in.failures.pop(0) if stand_in.failures else None
+                if time.monotonic() < stand_in.down_until:
+                    self._reply(stand_in.down_status, {})
+                    return
                 if failure:
                     status, error, delay = failure
                     time.sleep(delay)

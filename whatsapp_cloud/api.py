@@ -18,14 +18,36 @@ from whatsapp_cloud.messages import template_body
 logger = logging.getLogger(__name__)
 
 API_VERSION = "v21.0"
-# Throughput limits: worth waiting for. Decided by the Graph API's error code, not the HTTP status.
-RETRIED_CODES = frozenset({130429, 131056})
+# Throughput limits and passing trouble: worth waiting for. Decided by the Graph API's error code (4: the app's
+# call rate, 80007: the business account's, 130429 and 131056: messaging throughput, 131000 and 133004: WhatsApp's
+# own trouble), else by the HTTP status (429, and 5xx without a code).
+RETRIED_CODES = frozenset({4, 80007, 130429, 131056, 131000, 133004})
 OUTSIDE_24_HOURS = 131047
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png"}
 IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 # Graph API media ids are digits; anything else would be a path into the Graph API.
 MEDIA_ID = re.compile(r"[0-9]{1,40}")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+class SendError(Exception):
+    """WhatsApp did not take a message. `transient` failures (rate limits, outages) may be tried again later."""
+
+    transient = False
+
+
+class Unavailable(SendError):
+    """Rate-limited or down for longer than this call kept trying; the message did not go out."""
+
+    transient = True
+
+
+class Refused(SendError):
+    """WhatsApp refused the message (an invalid recipient or body, a template it does not know): do not retry."""
+
+
+class MaybeSent(SendError):
+    """No answer in time: the message may have gone out, so sending it again could deliver it twice."""
 
 
 class MediaRejected(Exception):
@@ -79,50 +101,47 @@ class GraphApi:
             **kwargs,
         )
 
-    async def send(self, body: Dict[str, Any]) -> Optional[str]:
-        """Sends one message; the WhatsApp message id, or None when it could not be sent (logged)."""
+    async def send(self, body: Dict[str, Any]) -> str:
+        """Sends one message and gives its WhatsApp message id; raises a SendError saying why it did not go."""
         url = f"{self.base}/{self.phone_number_id}/messages"
+        recipient = body.get("to")
+        reason = "no attempt"
         for attempt in range(1, self.attempts + 1):
+            if attempt > 1:
+                await self.sleep(self.backoff * 2 ** (attempt - 2))
             try:
                 async with aiohttp.ClientSession(timeout=self.timeout) as session:
                     async with session.post(url, json=body, headers=self.headers) as response:
                         status = response.status
                         answer = await _json(response)
             except asyncio.TimeoutError:
-                # The message may have gone out: sending it again could deliver it twice.
-                logger.error("WhatsApp send to %s timed out; not retried", body.get("to"))
-                return None
+                logger.error("WhatsApp send to %s timed out; not retried", recipient)
+                raise MaybeSent(f"no answer within {self.timeout.total} s") from None
             except aiohttp.ClientConnectionError as error:
-                logger.warning("WhatsApp send to %s failed to connect (%s), attempt %d", body.get("to"), error, attempt)
-                await self.sleep(self.backoff * 2 ** (attempt - 1))
+                reason = f"could not connect ({error})"
+                logger.warning("WhatsApp send to %s: %s, attempt %d", recipient, reason, attempt)
                 continue
             messages = answer.get("messages") if isinstance(answer, dict) else None
             if status < 300 and messages:
-                return messages[0].get("id")
-            problem = answer.get("error", {}) if isinstance(answer, dict) else {}
+                return str(messages[0].get("id"))
+            problem = answer.get("error") if isinstance(answer, dict) else None
+            problem = problem if isinstance(problem, dict) else {}
             code = problem.get("code")
-            if code in RETRIED_CODES or (status >= 500 and code is None):
-                logger.warning(
-                    "WhatsApp send to %s: %s (%s), retrying", body.get("to"), code or status, problem.get("message")
-                )
-                await self.sleep(self.backoff * 2 ** (attempt - 1))
+            reason = f"{status} {code or ''} {problem.get('message') or ''}".strip()
+            if code in RETRIED_CODES or status == 429 or (status >= 500 and code is None):
+                logger.warning("WhatsApp send to %s: %s, attempt %d", recipient, reason, attempt)
                 continue
             if code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
-                logger.info("More than 24 hours since %s wrote: sending the template instead", body.get("to"))
-                recipient = body["to"]
+                logger.info("More than 24 hours since %s wrote: sending the template instead", recipient)
                 # The language may come from the database: read it off the event loop.
-                language = await asyncio.to_thread(self.fallback_language, recipient)
-                return await self.send(template_body(recipient, self.fallback_template, language, []))
+                language = await asyncio.to_thread(self.fallback_language, str(recipient))
+                return await self.send(template_body(str(recipient), self.fallback_template, language, []))
             logger.error(
-                "WhatsApp refused a message to %s: %s %s (fbtrace %s)",
-                body.get("to"),
-                code or status,
-                problem.get("message"),
-                problem.get("fbtrace_id"),
+                "WhatsApp refused a message to %s: %s (fbtrace %s)", recipient, reason, problem.get("fbtrace_id")
             )
-            return None
-        logger.error("WhatsApp send to %s gave up after %d attempts", body.get("to"), self.attempts)
-        return None
+            raise Refused(reason)
+        logger.error("WhatsApp send to %s gave up after %d attempts: %s", recipient, self.attempts, reason)
+        raise Unavailable(reason)
 
     async def save_image(self, media_id: str, media_dir: Path) -> SavedMedia:
         """Downloads a photo the citizen sent and keeps it, whole, under `media_dir`, named by its content hash.

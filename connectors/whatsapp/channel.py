@@ -30,7 +30,15 @@ from seva import bootstrap
 from seva.bootstrap import Services
 from seva.settings import WhatsAppSettings
 from seva.text import LOCATION_TEXT, PHOTO_TEXT
-from whatsapp_cloud.api import GraphApi, MediaRejected, MediaUnavailable
+from whatsapp_cloud.api import (
+    GraphApi,
+    MaybeSent,
+    MediaRejected,
+    MediaUnavailable,
+    Refused,
+    SendError,
+    Unavailable,
+)
 from whatsapp_cloud.messages import (
     buttons_body,
     custom_body,
@@ -84,12 +92,31 @@ class WhatsAppOutput(OutputChannel):
             if await _quietly(asyncio.to_thread(self.store.was_sent, key), default=False):
                 logger.info("Reply %s went out before (the message is being handled again): not sent twice", key)
                 return
-        if await self.api.send(body) is None:
-            if self.strict:
-                raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}")
+        if self.strict:
+            try:
+                await self.api.send(body)
+            except MaybeSent:
+                return  # the caller would send it again, perhaps twice: taken as sent
+            except SendError as error:
+                raise DeliveryFailed(f"WhatsApp did not take the message to {body.get('to')}: {error}") from None
             return
-        if key is not None:
-            await _quietly(asyncio.to_thread(self.store.sent, key))
+        assert key is not None, "a reply answers a message"
+        recipient = str(body.get("to"))
+        if await _quietly(asyncio.to_thread(self.store.has_queued, recipient), default=False):
+            # Earlier replies to this citizen wait for WhatsApp: this one waits behind them.
+            await _quietly(asyncio.to_thread(self.store.queue, key, recipient, body))
+            return
+        try:
+            await self.api.send(body)
+        except Unavailable:
+            logger.warning("Reply %s to %s queued until WhatsApp takes it", key, recipient)
+            await _quietly(asyncio.to_thread(self.store.queue, key, recipient, body))
+            return
+        except Refused:
+            return  # logged by the client; trying again would be refused again
+        except MaybeSent:
+            pass  # recorded as sent: sending it again could deliver it twice
+        await _quietly(asyncio.to_thread(self.store.sent, key))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
@@ -239,9 +266,10 @@ class WhatsAppInput(InputChannel):
                 return response.json({"error": "no caller number in the callback"}, status=400)
             language = await asyncio.to_thread(self._template_language, caller)
             body = template_body(caller, self.missed_call_template, language, [])
-            message_id = await self.api.send(body)
-            if message_id is None:
-                return response.json({"error": "WhatsApp did not take the message"}, status=502)
+            try:
+                message_id = await self.api.send(body)
+            except SendError as error:
+                return response.json({"error": f"WhatsApp did not take the message: {error}"}, status=502)
             return response.json({"status": "sent", "to": caller, "message_id": message_id}, status=202)
 
         @webhook.listener("after_server_start")
@@ -268,6 +296,7 @@ class WhatsAppInput(InputChannel):
             except SQLAlchemyError:
                 logger.exception("Could not look for WhatsApp messages to handle again")
                 due = []
+            await self._send_queued()
             for row in due:
                 if row.message_id in self._in_hand:
                     continue
@@ -279,6 +308,29 @@ class WhatsAppInput(InputChannel):
                 )
                 self._enqueue(Inbound(**json.loads(row.payload)), on_new_message)
             await asyncio.sleep(self.sweep_seconds)
+
+    async def _send_queued(self) -> None:
+        """Sends the replies WhatsApp could not take before, each citizen's in order, until one fails again."""
+        try:
+            queued = await asyncio.to_thread(self.store.queued_due)
+        except SQLAlchemyError:
+            logger.exception("Could not read the queued WhatsApp replies")
+            return
+        stuck: Set[str] = set()
+        for reply in queued:
+            if reply.recipient in stuck:
+                continue
+            try:
+                await self.api.send(json.loads(reply.body))
+                delivered = True
+            except Unavailable:
+                stuck.add(reply.recipient)
+                await _quietly(asyncio.to_thread(self.store.retry_later, reply.key))
+                continue
+            except (Refused, MaybeSent) as error:
+                delivered = isinstance(error, MaybeSent)
+            logger.info("Queued reply %s to %s: %s", reply.key, reply.recipient, "sent" if delivered else "dropped")
+            await _quietly(asyncio.to_thread(self.store.dequeue, reply.key, delivered))
 
     def _taken_in(self, message: Inbound) -> bool:
         """Records the message (False if it was seen before) and when its sender last wrote."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from seva.storage import Base, Database, aware, utcnow
 
 CHOICE_TTL = timedelta(days=1)
+# A queued reply is tried again after these waits, doubling; WhatsApp's 24-hour window bounds how long it is worth it.
+QUEUE_FIRST_WAIT = timedelta(seconds=5)
+QUEUE_LONGEST_WAIT = timedelta(minutes=10)
 # A message that failed this often is given up on (and logged), so that one poisonous message cannot loop.
 MAX_ATTEMPTS = 5
 # Old ids are forgotten at most this often, by whichever replica takes in a message then.
@@ -50,6 +53,19 @@ class SentReply(Base):
 
     key = Column(String(240), primary_key=True)
     sent_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class QueuedReply(Base):
+    """A reply WhatsApp could not take for a while (rate limits, an outage), kept to be sent when it can, in order."""
+
+    __tablename__ = "whatsapp_queued_replies"
+
+    key = Column(String(240), primary_key=True)
+    recipient = Column(String(200), nullable=False, index=True)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
 
 
 class NumberedChoice(Base):
@@ -169,6 +185,85 @@ class ChannelStore:
                 session.add(SentReply(key=key, sent_at=utcnow()))
         except IntegrityError:  # recorded by an earlier attempt that got this far
             pass
+
+    def queue(self, key: str, recipient: str, body: Dict[str, Any], now: Optional[datetime] = None) -> None:
+        now = now or utcnow()
+        try:
+            with self.db.session() as session:
+                session.add(
+                    QueuedReply(
+                        key=key,
+                        recipient=recipient,
+                        body=json.dumps(body, ensure_ascii=False),
+                        created_at=now,
+                        next_attempt_at=now + QUEUE_FIRST_WAIT,
+                        attempts=0,
+                    )
+                )
+        except IntegrityError:  # queued by an earlier attempt at this message
+            pass
+
+    def has_queued(self, recipient: str) -> bool:
+        """Whether replies to this citizen wait in the queue: a newer one waits behind them, to keep the order."""
+        with self.db.session() as session:
+            return (
+                session.scalar(select(QueuedReply.key).where(QueuedReply.recipient == recipient).limit(1)) is not None
+            )
+
+    def queued_due(self, now: Optional[datetime] = None, limit: int = 100) -> List[QueuedReply]:
+        """The queued replies of every citizen whose first reply is due, in order, leased to the caller. (Only the
+        first reply's time counts: a later one never overtakes it.)"""
+        now = now or utcnow()
+        with self.db.session() as session:
+            rows = session.execute(
+                select(QueuedReply.recipient, QueuedReply.next_attempt_at)
+                .order_by(QueuedReply.created_at, QueuedReply.key)
+                .limit(1000)
+            ).all()
+            firsts: Dict[str, datetime] = {}
+            for recipient, next_attempt_at in rows:
+                firsts.setdefault(recipient, aware(next_attempt_at))
+            due = [recipient for recipient, first in firsts.items() if first <= now][:limit]
+            if not due:
+                return []
+            leased_until = now + self.lease
+            for recipient in due:
+                # Taken only if its first reply is still due: another replica may have just taken it.
+                first = session.scalar(
+                    select(QueuedReply)
+                    .where(QueuedReply.recipient == recipient)
+                    .order_by(QueuedReply.created_at, QueuedReply.key)
+                    .limit(1)
+                    .with_for_update()
+                )
+                if first is not None and aware(first.next_attempt_at) <= now:
+                    session.execute(
+                        update(QueuedReply)
+                        .where(QueuedReply.recipient == recipient)
+                        .values(next_attempt_at=leased_until)
+                    )
+        with self.db.session() as session:
+            leased = session.scalars(
+                select(QueuedReply)
+                .where(QueuedReply.recipient.in_(due), QueuedReply.next_attempt_at == leased_until)
+                .order_by(QueuedReply.created_at, QueuedReply.key)
+            ).all()
+            return list(leased)
+
+    def dequeue(self, key: str, delivered: bool) -> None:
+        """The queued reply went out (its delivery key is recorded) or was refused for good."""
+        with self.db.session() as session:
+            session.execute(delete(QueuedReply).where(QueuedReply.key == key))
+        if delivered:
+            self.sent(key)
+
+    def retry_later(self, key: str, now: Optional[datetime] = None) -> None:
+        now = now or utcnow()
+        with self.db.session() as session:
+            row = session.get(QueuedReply, key)
+            if row is not None:
+                row.attempts += 1
+                row.next_attempt_at = now + min(QUEUE_FIRST_WAIT * 2**row.attempts, QUEUE_LONGEST_WAIT)
 
     def remember_choices(self, recipient: str, payloads: List[str]) -> None:
         with self.db.session() as session:

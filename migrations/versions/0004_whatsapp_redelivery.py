@@ -1,6 +1,7 @@
 """WhatsApp messages are kept until handled: what each said, when it was handled, and who is handling it, so that
 one acknowledged but not answered (Rasa restarted) is handled again; and the replies that went out, so that handling
-it again sends nothing twice. Messages of earlier releases were handled.
+it again sends nothing twice; and the replies WhatsApp could not take for a while, to send when it can. Messages of
+earlier releases were handled.
 
 Revision ID: 0004
 Revises: 0003
@@ -30,9 +31,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_index(op.f("ix_whatsapp_sent_replies_sent_at"), "whatsapp_sent_replies", ["sent_at"], unique=False)
+    op.create_table(
+        "whatsapp_queued_replies",
+        sa.Column("key", sa.String(length=240), nullable=False),
+        sa.Column("recipient", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_index(op.f("ix_whatsapp_queued_replies_recipient"), "whatsapp_queued_replies", ["recipient"])
+    op.create_index(op.f("ix_whatsapp_queued_replies_next_attempt_at"), "whatsapp_queued_replies", ["next_attempt_at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_whatsapp_queued_replies_next_attempt_at"), table_name="whatsapp_queued_replies")
+    op.drop_index(op.f("ix_whatsapp_queued_replies_recipient"), table_name="whatsapp_queued_replies")
+    op.drop_table("whatsapp_queued_replies")
     op.drop_index(op.f("ix_whatsapp_sent_replies_sent_at"), table_name="whatsapp_sent_replies")
     op.drop_table("whatsapp_sent_replies")
     with op.batch_alter_table("whatsapp_seen_messages") as batch:

@@ -330,3 +330,18 @@ def test_messages_acknowledged_before_rasa_dies_are_handled_after_it_comes_back(
     servers.restart_rasa(crash=True)
     for sender in senders:
         assert "no complaints" in shown(graph_api.wait_for(sender, 1, timeout=120)), sender
+
+
+def test_replies_during_an_outage_of_the_graph_api_arrive_after_it_in_order_and_once(servers, graph_api):
+    sender = citizen()
+    graph_api.fail_for(20)
+    assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
+    time.sleep(2)
+    assert post(servers, wa.envelope([wa.text(sender, "help")])).status_code == 200
+    time.sleep(3)
+    assert graph_api.sent_to(sender) == []  # nothing has got through yet
+    replies = graph_api.wait_for(sender, 2, timeout=120)
+    time.sleep(10)
+    texts = [shown([reply]) for reply in graph_api.sent_to(sender)]
+    assert "no complaints" in texts[0] and len(texts) == len(set(texts)) >= 2, texts
+    assert len(replies) >= 2

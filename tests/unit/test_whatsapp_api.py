@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from tests.graph_api import StandInGraphApi
-from whatsapp_cloud.api import GraphApi, MediaRejected, MediaUnavailable
+from whatsapp_cloud.api import GraphApi, MediaRejected, MediaUnavailable, SendError
 from whatsapp_cloud.messages import text_body
 
 CITIZEN = "919876543210"
@@ -31,7 +31,11 @@ def api_for(graph, **kwargs):
 
 
 def send(api, body):
-    return asyncio.run(api.send(body))
+    """The message id, or the kind of SendError the client raised."""
+    try:
+        return asyncio.run(api.send(body))
+    except SendError as error:
+        return type(error).__name__
 
 
 def test_a_message_is_sent_with_the_bearer_token(graph):
@@ -41,7 +45,10 @@ def test_a_message_is_sent_with_the_bearer_token(graph):
     assert graph.requests == ["/v21.0/106540352242922/messages"]
 
 
-@pytest.mark.parametrize("status, code", [(400, 130429), (400, 131056), (500, None), (503, None)])
+@pytest.mark.parametrize(
+    "status, code",
+    [(400, 130429), (400, 131056), (500, None), (503, None), (429, None), (429, 80007), (400, 4), (500, 131000)],
+)
 def test_rate_limits_and_server_errors_are_retried_with_backoff_and_sent_once(graph, status, code):
     api, waits = api_for(graph)
     graph.fail_next(status, code)
@@ -55,13 +62,13 @@ def test_retries_give_up_after_the_last_attempt(graph):
     api, _ = api_for(graph, attempts=3)
     for _ in range(3):
         graph.fail_next(400, 130429)
-    assert send(api, text_body(CITIZEN, "hello")) is None and graph.sent == []
+    assert send(api, text_body(CITIZEN, "hello")) == "Unavailable" and graph.sent == []
 
 
 def test_a_timeout_is_not_retried_so_nothing_goes_out_twice(graph):
     api, _ = api_for(graph, timeout_seconds=0.5)
     graph.fail_next(200, None, delay=2.0)
-    assert send(api, text_body(CITIZEN, "hello")) is None
+    assert send(api, text_body(CITIZEN, "hello")) == "MaybeSent"
     assert len(graph.requests) == 1
 
 
@@ -73,17 +80,17 @@ def test_outside_the_24_hour_window_the_template_goes_instead(graph):
     assert graph.sent[0]["template"] == {"name": "seva_update", "language": {"code": "pa"}}
 
 
-def test_other_errors_are_logged_not_raised_and_not_retried(graph, caplog):
+def test_other_errors_are_refusals_logged_and_not_retried(graph, caplog):
     api, _ = api_for(graph)
     graph.fail_next(400, 131009)
-    assert send(api, text_body(CITIZEN, "hello")) is None
+    assert send(api, text_body(CITIZEN, "hello")) == "Refused"
     assert len(graph.requests) == 1 and "131009" in caplog.text
 
 
-def test_an_unreachable_api_does_not_raise(graph):
+def test_an_unreachable_api_is_unavailable(graph):
     api, _ = api_for(graph, attempts=2)
     api.base = "http://127.0.0.1:1/v21.0"
-    assert send(api, text_body(CITIZEN, "hello")) is None
+    assert send(api, text_body(CITIZEN, "hello")) == "Unavailable"
 
 
 def test_a_photo_is_fetched_and_kept_by_its_content_hash(graph, tmp_path):

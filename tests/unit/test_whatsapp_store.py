@@ -93,3 +93,31 @@ def test_a_message_that_keeps_failing_is_given_up_on(sqlite_services):
     for minute in range(3, 60, 3):
         tries += len(store.due_again(now=T0 + timedelta(minutes=minute)))
     assert tries == MAX_ATTEMPTS
+
+
+def test_replies_whatsapp_could_not_take_wait_in_order_and_are_leased(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=LEASE)
+    store.queue("wamid.1:0", "919812345678", {"n": 1}, now=T0)
+    store.queue("wamid.1:1", "919812345678", {"n": 2}, now=T0 + timedelta(seconds=1))
+    store.queue("wamid.1:0", "919812345678", {"n": 1}, now=T0 + timedelta(seconds=2))  # queued once only
+    assert store.has_queued("919812345678") and not store.has_queued("919800000000")
+    assert store.queued_due(now=T0) == []  # the first wait
+    due = store.queued_due(now=T0 + timedelta(seconds=10))
+    assert [row.key for row in due] == ["wamid.1:0", "wamid.1:1"]
+    assert store.queued_due(now=T0 + timedelta(seconds=11)) == []  # leased to the first caller
+    store.dequeue("wamid.1:0", delivered=True)
+    assert store.was_sent("wamid.1:0") and not store.was_sent("wamid.1:1")
+    store.retry_later("wamid.1:1", now=T0 + timedelta(seconds=12))
+    assert store.queued_due(now=T0 + timedelta(seconds=13)) == []
+    assert [row.key for row in store.queued_due(now=T0 + timedelta(minutes=5))] == ["wamid.1:1"]
+
+
+def test_a_later_reply_never_overtakes_an_earlier_one(sqlite_services):
+    store = ChannelStore(sqlite_services.database, lease=timedelta(seconds=10))
+    store.queue("wamid.1:0", "919812345678", {"n": 1}, now=T0)
+    store.queue("wamid.2:0", "919812345678", {"n": 2}, now=T0 + timedelta(seconds=1))
+    assert [row.key for row in store.queued_due(now=T0 + timedelta(seconds=6))] == ["wamid.1:0", "wamid.2:0"]
+    store.retry_later("wamid.1:0", now=T0 + timedelta(seconds=7))  # the first failed again: next in 10 s
+    # The second one's lease ran out sooner, but it waits for the first.
+    assert store.queued_due(now=T0 + timedelta(seconds=16.5)) == []
+    assert [row.key for row in store.queued_due(now=T0 + timedelta(seconds=17))] == ["wamid.1:0", "wamid.2:0"]
