@@ -12,6 +12,7 @@ as a JSON list), but it trusts nothing it is sent:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -24,10 +25,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.apologies import NO_ANSWER, SERVICE_DOWN, apology
 from seva import bootstrap
-from seva.settings import Settings
+from seva.bootstrap import Services
 from seva.text import clean_text
-from seva.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +100,13 @@ class BoundedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        services = bootstrap.services()
-        return cls(services.settings, services.throttle)
+        return cls(bootstrap.services())
 
-    def __init__(self, settings: Settings, throttle: Optional[Throttle] = None):
-        self.throttle = throttle or Throttle(settings.citizen_messages_per_minute)
-        self.token = settings.rest_channel_token
-        self.open = settings.rest_channel_open
+    def __init__(self, services: Services):
+        self.services = services
+        self.throttle = services.throttle
+        self.token = services.settings.rest_channel_token
+        self.open = services.settings.rest_channel_open
         if not self.open:
             logger.info("REST channel: off, as the WhatsApp channel is on and REST_CHANNEL_TOKEN is not set")
 
@@ -137,6 +138,10 @@ class BoundedRestInput(InputChannel):
                 return _error(400, f"Malformed message: {error}.")
             if not self.throttle.allow(message.sender):
                 return _error(429, "Too many messages from this sender; wait a minute.", {"Retry-After": "60"})
+            if not await asyncio.to_thread(self.services.database.reachable):
+                # Rasa would answer from an empty conversation (its tracker store fails over to memory): the
+                # citizen's answers so far are kept only if nothing is handled until the database is back.
+                return await self._apology(message, SERVICE_DOWN, status=503)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -146,10 +151,18 @@ class BoundedRestInput(InputChannel):
                 )
             except Exception:  # the conversation store or the action server failed: say so, do not go silent
                 logger.exception("Could not handle a REST message of %s", message.sender)
-                return _error(503, "Seva could not handle the message just now; send it again in a minute.")
+                return await self._apology(message, NO_ANSWER, status=503)
+            if not collector.messages:
+                # Rasa answered nothing: a custom action failed (the action server is down).
+                logger.error("No reply to a REST message of %s: the action server may be down", message.sender)
+                return await self._apology(message, NO_ANSWER, status=200)
             return response.json(collector.messages)
 
         return webhook
+
+    async def _apology(self, message: RestMessage, kind: str, status: int) -> HTTPResponse:
+        text = await asyncio.to_thread(apology, self.services, message.sender, message.text, kind)
+        return response.json([{"recipient_id": message.sender, "text": text}], status=status)
 
 
 def _error(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:

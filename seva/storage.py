@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,23 @@ class Database:
         self.ensure_schema()
         with self._sessions() as session, session.begin():
             yield session
+
+    def reachable(self) -> bool:
+        """Whether the database answers now: a pooled connection and a trivial query, below SQLAlchemy's
+        transactions (which on SQLite would take the write lock)."""
+        try:
+            connection = self.engine.raw_connection()
+        except SQLAlchemyError:
+            return False
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            return True
+        except Exception:  # the driver's own error: the connection broke while we asked
+            return False
+        finally:
+            connection.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

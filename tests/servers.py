@@ -54,9 +54,7 @@ class Servers:
         self.media_dir = env.get("MEDIA_DIR", "")
 
     def start(self, timeout: float = 300) -> Servers:
-        self._spawn(
-            "actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
-        )
+        self._spawn_actions()
         self._spawn_rasa()
         return self._wait(timeout)
 
@@ -72,6 +70,24 @@ class Servers:
         while_down()
         self._spawn_rasa()
         return self._wait(timeout)
+
+    def without_actions(self, while_down) -> None:
+        """Stops the action server, calls `while_down`, and starts it again."""
+        actions = self.processes.pop(0)
+        actions.terminate()
+        actions.wait(timeout=60)
+        try:
+            while_down()
+        finally:
+            self._spawn_actions(first=True)
+            self._wait(300)
+
+    def _spawn_actions(self, first: bool = False) -> None:
+        self._spawn(
+            "actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
+        )
+        if first:
+            self.processes.insert(0, self.processes.pop())
 
     def _spawn_rasa(self) -> None:
         self._spawn(

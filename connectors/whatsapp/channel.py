@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
@@ -24,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.apologies import NO_ANSWER, SERVICE_DOWN, apology
 from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification, read_json
 from connectors.whatsapp.store import ChannelStore
 from seva import bootstrap
@@ -59,6 +61,7 @@ TOO_MANY = "/too_many_messages"
 THROTTLED = "throttled"
 # How long a stopping replica gives the messages it holds to be answered.
 DRAIN_SECONDS = 20.0
+APOLOGY_EVERY = 600.0
 # ... and for a photo the Graph API would not give (the citizen is asked to send it again).
 PHOTO_NOT_RECEIVED = "/photo_not_received"
 
@@ -83,6 +86,11 @@ class WhatsAppOutput(OutputChannel):
         # The citizen's message these replies answer: each reply's delivery key is it and the reply's place.
         self.reply_to = reply_to
         self._replies = 0
+
+    @property
+    def replies(self) -> int:
+        """How many replies this output has given (sent, queued, or found sent before)."""
+        return self._replies
 
     async def _send(self, body: Dict[str, Any]) -> None:
         key = None
@@ -184,6 +192,9 @@ class WhatsAppInput(InputChannel):
         self.sweep_seconds = min(settings.redeliver_after_seconds / 2, 30.0)
         self._sweeper: Optional[asyncio.Task] = None
         self.citizens = services.citizens
+        self.services = services
+        # When each citizen was last told that Seva cannot answer: once is enough while a fault lasts.
+        self._apologised: Dict[str, float] = {}
         self.throttle = services.throttle
         self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
         # The last task of each sender: the next message of that sender waits for it, to keep their order.
@@ -234,13 +245,17 @@ class WhatsAppInput(InputChannel):
             for system in notification.system:
                 # A number changed, or the like: news for the logs, not a message to answer.
                 logger.info("WhatsApp system update: %s", system)
+            unrecorded = 0
             for message in notification.messages:
                 try:
                     new = await asyncio.to_thread(self._taken_in, message)
                 except SQLAlchemyError:
-                    # Better twice than never: without the database, a redelivery cannot be told apart.
+                    # Not handed to Rasa, which would answer from an empty conversation: Meta delivers it again
+                    # (the 503 below) until the database is back, and the citizen hears why they wait.
                     logger.exception("Could not record WhatsApp message %s", message.message_id)
-                    new = True
+                    unrecorded += 1
+                    await self._apologise(message, SERVICE_DOWN)
+                    continue
                 if not new:
                     logger.info("WhatsApp message %s delivered again: ignored", message.message_id)
                 elif self.throttle.allow(message.sender):
@@ -250,6 +265,8 @@ class WhatsAppInput(InputChannel):
                 else:
                     logger.warning("WhatsApp message %s: its sender writes too fast, not read", message.message_id)
                     await self._quietly_handled(message.message_id)
+            if unrecorded:
+                return response.json({"error": "the database is down; deliver again later"}, status=503)
             return response.json({"status": "received"})
 
         @webhook.route("/missed_call", methods=["POST"])
@@ -362,21 +379,40 @@ class WhatsAppInput(InputChannel):
     async def _in_turn(self, previous: Optional[asyncio.Task], message: Inbound, on_new_message) -> None:
         if previous is not None:
             await asyncio.wait([previous])
+        output = WhatsAppOutput(self.api, self.store, reply_to=message.message_id)
         try:
             text, metadata = await self._to_rasa(message)
             await on_new_message(
                 UserMessage(
                     text,
-                    WhatsAppOutput(self.api, self.store, reply_to=message.message_id),
+                    output,
                     message.sender,
                     input_channel=self.name(),
                     message_id=message.message_id,
                     metadata=metadata,
                 )
             )
-            await self._quietly_handled(message.message_id)
         except Exception:  # one bad message must not stop the sender's later ones; it is tried again later
             logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, message.sender)
+            await self._apologise(message, NO_ANSWER)
+            return
+        if not output.replies:
+            # Rasa answered nothing: a custom action failed (the action server is down). Never silence.
+            logger.error("No reply to WhatsApp message %s: the action server may be down", message.message_id)
+            await self._apologise(message, NO_ANSWER)
+        await self._quietly_handled(message.message_id)
+
+    async def _apologise(self, message: Inbound, kind: str) -> None:
+        """Says, in the citizen's language, that Seva cannot answer now; at most once in APOLOGY_EVERY each."""
+        now = time.monotonic()
+        if now - self._apologised.get(message.sender, -APOLOGY_EVERY) < APOLOGY_EVERY:
+            return
+        self._apologised[message.sender] = now
+        text = await asyncio.to_thread(apology, self.services, message.sender, message.text, kind)
+        try:
+            await self.api.send(text_body(message.sender, text))
+        except SendError as error:
+            logger.error("Could not tell %s that Seva cannot answer now: %s", message.sender, error)
 
     async def _to_rasa(self, message: Inbound) -> tuple:
         """The text Rasa reads and the metadata the form reads (photo, location)."""

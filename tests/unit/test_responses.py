@@ -57,7 +57,7 @@ def test_translations_keep_the_placeholders_buttons_and_payloads(domain):
 
 def test_catalogue_names_exist_in_three_languages_and_scripts():
     names = json.loads((CATALOGUE_DIR / "names.json").read_text(encoding="utf-8"))
-    for kind in ("categories", "services", "departments", "statuses", "actions", "languages"):
+    for kind in ("categories", "services", "departments", "statuses", "actions", "languages", "channel"):
         for key, by_language in names[kind].items():
             assert set(by_language) == {"en", "hi", "pa"}, (kind, key)
             for language, text in by_language.items():
