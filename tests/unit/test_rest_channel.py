@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.rest import BoundedRestInput, MalformedMessage, parse_message
+from seva.bootstrap import build
 from seva.settings import Settings, WhatsAppSettings
 
 
@@ -74,11 +75,14 @@ def test_any_json_is_a_message_or_a_refusal(value):
     assert message.sender.startswith("rest:") and isinstance(message.text, str)
 
 
-def test_the_rest_channel_is_off_beside_whatsapp_unless_it_has_a_token():
+def test_the_rest_channel_is_off_beside_whatsapp_unless_it_has_a_token(tmp_path):
+    def channel(**settings):
+        return BoundedRestInput(build(Settings(database_url=f"sqlite:///{tmp_path / 'seva.db'}", **settings)))
+
     whatsapp = WhatsAppSettings(app_secret="secret")
-    assert BoundedRestInput(Settings()).open
-    assert not BoundedRestInput(Settings(whatsapp=whatsapp)).open
-    channel = BoundedRestInput(Settings(whatsapp=whatsapp, rest_channel_token="t0ken"))
-    assert channel.open and channel.authorised("Bearer t0ken")
-    assert not channel.authorised("Bearer t0ke") and not channel.authorised(None)
-    assert not channel.authorised("Bearer ਟੋਕਨ")
+    assert channel().open
+    assert not channel(whatsapp=whatsapp).open
+    with_token = channel(whatsapp=whatsapp, rest_channel_token="t0ken")
+    assert with_token.open and with_token.authorised("Bearer t0ken")
+    assert not with_token.authorised("Bearer t0ke") and not with_token.authorised(None)
+    assert not with_token.authorised("Bearer ਟੋਕਨ")
