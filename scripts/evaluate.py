@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import logging
+import warnings
 import sys
 from collections import Counter
 from pathlib import Path
@@ -154,6 +155,9 @@ def main() -> int:
     parser.add_argument("--min-intent-accuracy", type=float, default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    # The libraries' notices (TensorFlow, Rasa, matplotlib) would bury the figures this prints.
+    for module in ("tensorflow", "jax", "rasa", "matplotlib", "random"):
+        warnings.filterwarnings("ignore", module=module)
     import structlog
 
     # Rasa logs every parse at debug level through structlog.

@@ -69,3 +69,10 @@ def test_the_check_catches_a_response_in_the_wrong_script():
     assert letters_scripts("Your complaint is filed") == {"LATIN"}
     assert letters_scripts("आपकी शिकायत {number} दर्ज") == {"DEVANAGARI"}
     assert letters_scripts("ਸ਼ਿਕਾਇਤ filed") == {"GURMUKHI", "LATIN"}
+
+
+def test_no_reply_glues_a_quote_to_a_complaint_number(domain):
+    """A number a citizen copies from a reply must come away whole, without a quote stuck to it."""
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            assert not re.search(r"[\"'“”‘’]\{number\}|\{number\}[\"'“”‘’]", variant.get("text", "")), name
