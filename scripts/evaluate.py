@@ -15,8 +15,8 @@ import argparse
 import asyncio
 import json
 import logging
-import warnings
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Tuple
