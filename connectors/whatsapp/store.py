@@ -98,23 +98,26 @@ class ChannelStore:
         """Records the message, leased to the caller; False if it was seen before and is handled, or is being
         handled (a redelivery). Forgets old ids now and then."""
         now = now or utcnow()
-        try:
-            with self.db.session() as session:
-                session.add(
-                    SeenMessage(
-                        message_id=message_id,
-                        sender_id=sender_id,
-                        received_at=now,
-                        payload=payload,
-                        lease_until=now + self.lease,
-                        attempts=1,
-                    )
-                )
-            new = True
-        except IntegrityError:
-            new = self._claim(message_id, now)
+        seen = SeenMessage(
+            message_id=message_id,
+            sender_id=sender_id,
+            received_at=now,
+            payload=payload,
+            lease_until=now + self.lease,
+            attempts=1,
+        )
+        new = self._add_once(seen) or self._claim(message_id, now)
         self._forget_if_due(now)
         return new
+
+    def _add_once(self, row: Any) -> bool:
+        """Adds the row; False if one with its key is there already (another replica, or an earlier attempt)."""
+        try:
+            with self.db.session() as session:
+                session.add(row)
+            return True
+        except IntegrityError:
+            return False
 
     def handled(self, message_id: str, now: Optional[datetime] = None) -> None:
         with self.db.session() as session:
@@ -180,28 +183,19 @@ class ChannelStore:
             return session.get(SentReply, key) is not None
 
     def sent(self, key: str) -> None:
-        try:
-            with self.db.session() as session:
-                session.add(SentReply(key=key, sent_at=utcnow()))
-        except IntegrityError:  # recorded by an earlier attempt that got this far
-            pass
+        self._add_once(SentReply(key=key, sent_at=utcnow()))
 
     def queue(self, key: str, recipient: str, body: Dict[str, Any], now: Optional[datetime] = None) -> None:
         now = now or utcnow()
-        try:
-            with self.db.session() as session:
-                session.add(
-                    QueuedReply(
-                        key=key,
-                        recipient=recipient,
-                        body=json.dumps(body, ensure_ascii=False),
-                        created_at=now,
-                        next_attempt_at=now + QUEUE_FIRST_WAIT,
-                        attempts=0,
-                    )
-                )
-        except IntegrityError:  # queued by an earlier attempt at this message
-            pass
+        reply = QueuedReply(
+            key=key,
+            recipient=recipient,
+            body=json.dumps(body, ensure_ascii=False),
+            created_at=now,
+            next_attempt_at=now + QUEUE_FIRST_WAIT,
+            attempts=0,
+        )
+        self._add_once(reply)  # False when an earlier attempt at this message queued it
 
     def has_queued(self, recipient: str) -> bool:
         """Whether replies to this citizen wait in the queue: a newer one waits behind them, to keep the order."""
