@@ -12,7 +12,7 @@ from typing import Iterator, NamedTuple
 from sqlalchemy import create_engine, text
 
 from tests.graph_api import StandInGraphApi
-from tests.helpers import MODEL, POSTGRES_URL, WHATSAPP, postgres_schema_url
+from tests.helpers import MODEL, POSTGRES_URL, production_env
 from tests.servers import ROOT, Servers
 
 
@@ -36,20 +36,7 @@ def deployed() -> Iterator[Deployment]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     graph = StandInGraphApi().start()
     logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
-    env = {
-        "DATABASE_URL": postgres_schema_url(schema),
-        "TRACKER_DB_HOST": "127.0.0.1",
-        "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
-        "TRACKER_DB_USER": "postgres",
-        "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
-        "REDIS_DB": "0",
-        "WHATSAPP_API_BASE_URL": graph.url,
-        "MEDIA_DIR": str(logs / "media"),
-        **WHATSAPP,
-    }
+    env = production_env(schema, graph.url, logs / "media")
     servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
     try:
         print("starting rasa run and the action server ...", flush=True)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from seva.bootstrap import Services
 from seva.complaints import Complaints
 from seva.storage import Database
-from tests.helpers import MODEL, POSTGRES_URL, ROOT, WHATSAPP, a_postgres_schema, postgres_schema_url, services_on
+from tests.helpers import MODEL, ROOT, a_postgres_schema, postgres_schema_url, production_env, services_on
 
 
 @pytest.fixture(scope="session")
@@ -90,22 +90,11 @@ def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
     from tests.servers import Servers
 
     env = {
-        "DATABASE_URL": postgres_schema_url(postgres_schema),
-        "TRACKER_DB_HOST": "127.0.0.1",
-        "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
-        "TRACKER_DB_USER": "postgres",
-        "TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
-        "REDIS_DB": "0",
-        "WHATSAPP_API_BASE_URL": graph_api.url,
-        "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
+        **production_env(postgres_schema, graph_api.url, tmp_path_factory.mktemp("media")),
         # Low enough for a test to pass it; the tests' citizens write a few messages each.
         "CITIZEN_MESSAGES_PER_MINUTE": "20",
         # Messages lost in a restart are handled again this soon (two minutes in production).
         "WHATSAPP_REDELIVER_AFTER_SECONDS": "10",
-        **WHATSAPP,
     }
     running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
     yield running

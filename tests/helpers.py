@@ -98,6 +98,25 @@ def tracker(
     )
 
 
+def production_env(schema: str, graph_url: str, media_dir: Path) -> Dict[str, str]:
+    """The environment of Seva as deployed: its data in a PostgreSQL schema, conversations in PostgreSQL, locks in
+    Redis, WhatsApp at `graph_url`."""
+    return {
+        "DATABASE_URL": postgres_schema_url(schema),
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": POSTGRES_URL.rsplit("/", 1)[-1],
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "WHATSAPP_API_BASE_URL": graph_url,
+        "MEDIA_DIR": str(media_dir),
+        **WHATSAPP,
+    }
+
+
 WHATSAPP = {
     "WHATSAPP_APP_SECRET": "test-app-secret",
     "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
