@@ -350,11 +350,8 @@ class WhatsAppInput(InputChannel):
             await _quietly(asyncio.to_thread(self.store.dequeue, reply.key, delivered))
 
     def _taken_in(self, message: Inbound) -> bool:
-        """Records the message (False if it was seen before) and when its sender last wrote."""
-        new = self.store.first_time(message.message_id, message.sender, json.dumps(asdict(message)))
-        if new:
-            self.citizens.wrote_on_whatsapp(message.sender)
-        return new
+        """Records the message; False if it was seen before (and is handled or being handled)."""
+        return self.store.first_time(message.message_id, message.sender, json.dumps(asdict(message)))
 
     def signed(self, body: bytes, header: Optional[str]) -> bool:
         """Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body with the app secret."""
@@ -381,6 +378,9 @@ class WhatsAppInput(InputChannel):
             await asyncio.wait([previous])
         output = WhatsAppOutput(self.api, self.store, reply_to=message.message_id)
         try:
+            # When they last wrote opens WhatsApp's 24-hour window for the worker; noted here, off the webhook's
+            # answer, which Meta wants fast.
+            await _quietly(asyncio.to_thread(self.citizens.wrote_on_whatsapp, message.sender))
             text, metadata = await self._to_rasa(message)
             await on_new_message(
                 UserMessage(
