@@ -5,6 +5,7 @@ from typing import Iterator
 import pytest
 
 from seva.bootstrap import Services
+from seva.storage import Database
 from tests.helpers import postgres_schema_url, services_on
 
 
@@ -14,3 +15,9 @@ def live(servers, postgres_schema) -> Iterator[Services]:
     services = services_on(postgres_schema_url(postgres_schema))
     yield services
     services.close()
+
+
+@pytest.fixture(scope="session")
+def database(live) -> Database:
+    """The running Seva's database; in this tier it replaces the root fixture of that name, which empties one."""
+    return live.database

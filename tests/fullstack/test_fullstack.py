@@ -8,18 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from seva.models import Attachment, Complaint, ComplaintEvent
-from seva.storage import Database
-from tests.helpers import letters_scripts, postgres_schema_url
+from tests.helpers import letters_scripts
 
 pytestmark = pytest.mark.fullstack
 NUMBER = re.compile(r"PB-PGR-\d{4}-\d{2}-\d{2}-\d{6}")
-
-
-@pytest.fixture
-def database(postgres_schema):
-    db = Database(postgres_schema_url(postgres_schema))
-    yield db
-    db.dispose()
 
 
 def texts(replies):

@@ -23,7 +23,6 @@ from seva.models import Complaint, Notification
 from seva.outbox import Outbox
 from seva.settings import Settings, WhatsAppSettings
 from seva.staff import Staff
-from seva.storage import Database
 from seva.workflow import GRO, LME, Actor
 from tests import whatsapp_payloads as wa
 from tests.fullstack.test_whatsapp_channel import choices, say, shown
@@ -31,13 +30,6 @@ from tests.helpers import WHATSAPP, a_draft, postgres_schema_url
 from tests.servers import StaffApiServer
 
 pytestmark = pytest.mark.fullstack
-
-
-@pytest.fixture(scope="module")
-def database(postgres_schema):
-    db = Database(postgres_schema_url(postgres_schema))
-    yield db
-    db.dispose()
 
 
 @pytest.fixture(scope="module")

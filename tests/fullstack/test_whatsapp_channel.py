@@ -9,9 +9,8 @@ import requests
 from sqlalchemy import select
 
 from seva.models import Attachment, Complaint
-from seva.storage import Database
 from tests import whatsapp_payloads as wa
-from tests.helpers import WHATSAPP, letters_scripts, postgres_schema_url
+from tests.helpers import WHATSAPP, letters_scripts
 
 pytestmark = pytest.mark.fullstack
 SECRET = WHATSAPP["WHATSAPP_APP_SECRET"]
@@ -54,13 +53,6 @@ def choices(message):
     if "buttons" in action:
         return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
     return [(r["title"], r["id"]) for s in action["sections"] for r in s["rows"]]
-
-
-@pytest.fixture
-def database(postgres_schema):
-    db = Database(postgres_schema_url(postgres_schema))
-    yield db
-    db.dispose()
 
 
 def test_webhook_verification(servers):
