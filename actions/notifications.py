@@ -1,6 +1,7 @@
 """Telling the citizen what happened to a complaint. The notification worker triggers the intent
-`complaint_updated` with the update in its entities; this action says it in the conversation's language, with
-what the citizen can do next. It needs no database, so an outage there cannot swallow a notification."""
+`complaint_updated` with the update in its entities; this action says it in the conversation's language (a
+response template staff chose, too), with what the citizen can do next, and shows the photo staff sent with it.
+It needs no database, so an outage there cannot swallow a notification."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import conversation as conv
 from actions.replies import NOT_GIVEN
 from seva.catalogue import load_catalogue
+from seva.responses import load_responses
 from seva.workflow import REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)
@@ -39,12 +41,19 @@ class ActionNotifyUpdate(Action):
             logger.warning("An update for %s without its action, service or status: nothing said", tracker.sender_id)
             return []
         language = conv.language(tracker)
+        said = load_responses().citizen_comment(
+            conv.entity(tracker, "update_template"), conv.entity(tracker, "update_comment"), language
+        )
         dispatcher.utter_message(
             response=RESPONSES[action],
             number=conv.entity(tracker, "update_number"),
             service_name=service.name(language),
             status=catalogue.label("statuses", status, language),
-            comment=conv.entity(tracker, "update_comment") or NOT_GIVEN,
+            comment=said or NOT_GIVEN,
             days=REOPEN_WINDOW.days,
         )
+        photo = conv.entity(tracker, "update_photo")
+        if photo:
+            # The proof of the fix, after the words that explain it.
+            dispatcher.utter_message(image=photo)
         return []

@@ -9,6 +9,7 @@ import aiohttp
 
 from seva.catalogue import Catalogue
 from seva.outbox import Update
+from seva.responses import ResponseTemplates
 from whatsapp_cloud.api import GraphApi, SendError
 from whatsapp_cloud.messages import template_body, template_language
 
@@ -44,6 +45,10 @@ class RasaDelivery:
         }
         if update.comment:
             entities["update_comment"] = update.comment
+        if update.template:
+            entities["update_template"] = update.template
+        if update.photo:
+            entities["update_photo"] = update.photo
         body = {"name": UPDATE_INTENT, "entities": entities}
         url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
         try:
@@ -82,10 +87,11 @@ def _is_receipt(event: Dict[str, Any], notification_id: int) -> bool:
 class TemplateDelivery:
     """The update template: body parameters {{1}} number, {{2}} service, {{3}} new status, {{4}} comment."""
 
-    def __init__(self, api: GraphApi, template: str, catalogue: Catalogue):
+    def __init__(self, api: GraphApi, template: str, catalogue: Catalogue, responses: ResponseTemplates):
         self.api = api
         self.template = template
         self.catalogue = catalogue
+        self.responses = responses
 
     async def deliver(self, update: Update) -> None:
         language = update.language
@@ -94,7 +100,9 @@ class TemplateDelivery:
             self.catalogue.services[update.service_code].name(language),
             self.catalogue.label("statuses", update.status, language),
             # WhatsApp refuses parameters with new lines or runs of spaces.
-            " ".join((update.comment or NOT_GIVEN).split())[:1000],
+            " ".join((self.responses.citizen_comment(update.template, update.comment, language) or NOT_GIVEN).split())[
+                :1000
+            ],
         ]
         body = template_body(update.recipient, self.template, template_language(language), parameters)
         try:

@@ -42,7 +42,7 @@ class Worker:
         templates = None
         if settings.whatsapp.access_token:
             api = GraphApi.from_settings(settings.whatsapp)
-            templates = TemplateDelivery(api, settings.whatsapp.update_template, services.catalogue)
+            templates = TemplateDelivery(api, settings.whatsapp.update_template, services.catalogue, services.responses)
         return cls(
             services.outbox,
             RasaDelivery(settings.rasa_url, settings.rasa_auth_token),

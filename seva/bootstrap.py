@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Optional
 
 from seva.catalogue import Catalogue, load_catalogue
 from seva.citizens import Citizens
 from seva.complaints import Complaints
+from seva.dashboard import Statistics
 from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
+from seva.responses import ResponseTemplates, load_responses
 from seva.settings import Settings
-from seva.staff import Staff
+from seva.staff import SessionPolicy, Staff
 from seva.storage import Database
 from seva.throttle import Throttle
 
@@ -27,10 +30,12 @@ class Services:
     settings: Settings
     database: Database
     catalogue: Catalogue
+    responses: ResponseTemplates
     complaints: Complaints
     lifecycle: Lifecycle
     citizens: Citizens
     staff: Staff
+    statistics: Statistics
     outbox: Outbox
     throttle: Throttle
 
@@ -41,14 +46,27 @@ class Services:
 def build(settings: Settings) -> Services:
     database = Database(settings.database_url)
     catalogue = load_catalogue()
+    responses = load_responses()
     return Services(
         settings=settings,
         database=database,
         catalogue=catalogue,
+        responses=responses,
         complaints=Complaints(database, catalogue),
-        lifecycle=Lifecycle(database, catalogue),
+        lifecycle=Lifecycle(database, catalogue, responses),
         citizens=Citizens(database),
-        staff=Staff(database, catalogue, token_days=settings.staff_token_days),
+        staff=Staff(
+            database,
+            catalogue,
+            token_days=settings.staff_token_days,
+            sessions=SessionPolicy(
+                idle=timedelta(minutes=settings.console_idle_minutes),
+                longest=timedelta(hours=settings.console_session_hours),
+                attempts=settings.console_sign_in_attempts,
+                lockout=timedelta(minutes=settings.console_lockout_minutes),
+            ),
+        ),
+        statistics=Statistics(database, catalogue),
         outbox=Outbox(database),
         throttle=Throttle(settings.citizen_messages_per_minute),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,6 +63,7 @@ class HistoryEntry:
     actor: str
     role: str
     comment: Optional[str]
+    template: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,24 @@ class Query:
     assigned_to: Optional[str] = None
     page: int = 0
     page_size: int = 20
+    # Any of these cities (an administrator's), when no one city is asked for.
+    tenant_ids: Tuple[str, ...] = ()
+    # Any of these statuses (a tab of the console's queue), when no one status is asked for.
+    statuses: Tuple[str, ...] = ()
+    locality_code: Optional[str] = None
 
     def conditions(self, now: datetime) -> list:
         conditions = []
         if self.tenant_id:
             conditions.append(Complaint.tenant_id == self.tenant_id)
+        elif self.tenant_ids:
+            conditions.append(Complaint.tenant_id.in_(self.tenant_ids))
         if self.status:
             conditions.append(Complaint.status == self.status)
+        elif self.statuses:
+            conditions.append(Complaint.status.in_(self.statuses))
+        if self.locality_code:
+            conditions.append(Complaint.locality_code == self.locality_code)
         if self.category:
             conditions.append(Complaint.category == self.category)
         if self.assigned_to:
@@ -269,6 +281,20 @@ class Complaints:
             ).all()
             return Page(tuple(view_of(c) for c in rows), query.page, total, query.page_size)
 
+    def counts(self, query: Query, now: Optional[datetime] = None) -> Dict[str, int]:
+        """How many complaints match the filters but their status and lateness, by status; "overdue": how many
+        of them are overdue (the console's tabs)."""
+        now = now or utcnow()
+        every = replace(query, status=None, statuses=(), overdue=None)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Complaint.status, func.count()).where(*every.conditions(now)).group_by(Complaint.status)
+            )
+            counts = {status: count for status, count in rows}
+            late = replace(every, overdue=True).conditions(now)
+            counts["overdue"] = session.scalar(select(func.count()).select_from(Complaint).where(*late)) or 0
+        return counts
+
     def export(self, query: Query, now: Optional[datetime] = None) -> Iterator[ComplaintView]:
         """Every complaint matching the filters, oldest first, read in batches."""
         now = now or utcnow()
@@ -329,7 +355,9 @@ def view_of(c: Complaint) -> ComplaintView:
         longitude=c.longitude,
         photos=tuple(a.uri for a in c.attachments if a.kind == "photo"),
         history=tuple(
-            HistoryEntry(aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment)
+            HistoryEntry(
+                aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment, e.template
+            )
             for e in c.events
         ),
     )

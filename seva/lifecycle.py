@@ -14,6 +14,7 @@ from seva.catalogue import Catalogue
 from seva.complaints import ComplaintView, select_complaints, view_of
 from seva.models import Attachment, Complaint, Notification, StaffUser
 from seva.numbering import canonical_number
+from seva.responses import ResponseTemplates, load_responses
 from seva.storage import Database, aware, utcnow
 from seva.text import clean_text
 from seva.workflow import ASSIGN, CITIZEN, LME, Actor, Refused, decide, effects
@@ -43,9 +44,10 @@ class _Standing:
 
 
 class Lifecycle:
-    def __init__(self, database: Database, catalogue: Catalogue):
+    def __init__(self, database: Database, catalogue: Catalogue, responses: Optional[ResponseTemplates] = None):
         self.db = database
         self.catalogue = catalogue
+        self.responses = responses or load_responses()
 
     def act(
         self,
@@ -56,11 +58,15 @@ class Lifecycle:
         assignee: Optional[str] = None,
         rating: Optional[int] = None,
         photo: Optional[Photo] = None,
+        template: Optional[str] = None,
         now: Optional[datetime] = None,
     ) -> ComplaintView:
-        """Takes the action or raises Refused (nothing changed) or NotFound."""
+        """Takes the action or raises Refused (nothing changed) or NotFound. A response template (its code) says
+        what was done in the citizen's language, instead of or before the comment."""
         now = now or utcnow()
         comment = clean_text(comment or "", MAX_COMMENT).strip() or None
+        if template is not None and not self.responses.fits(template, action):
+            raise Refused("template", f"{template!r} is not a response template for {action}.")
         with self.db.session() as session:
             complaint = session.scalar(
                 select_complaints()
@@ -73,13 +79,18 @@ class Lifecycle:
             standing = _Standing(
                 complaint.status, aware(complaint.status_changed_at), complaint.tenant_id, complaint.assigned_to
             )
-            target = decide(action, actor, standing, now, comment=comment, rating=rating, with_photo=photo is not None)
+            # A template says why as well as a comment does.
+            chosen = self.responses.get(template)
+            said = comment or (chosen.text("en") if chosen else None)
+            target = decide(action, actor, standing, now, comment=said, rating=rating, with_photo=photo is not None)
             employee = self._field_employee(session, assignee, complaint.tenant_id) if action == ASSIGN else None
             sla = self.catalogue.services[complaint.service_code].sla
             changes = effects(action, target, now, sla, rating=rating, assignee=employee)
-            event = complaint.record(action, standing.status, actor, comment, changes)
+            event = complaint.record(action, standing.status, actor, comment, changes, template=template)
             if photo is not None:
-                complaint.attachments.append(Attachment.photo(photo.uri, now, photo.mime_type, photo.sha256))
+                attachment = Attachment.photo(photo.uri, now, photo.mime_type, photo.sha256)
+                attachment.event = event
+                complaint.attachments.append(attachment)
             session.flush()
             if actor.role != CITIZEN:
                 session.add(

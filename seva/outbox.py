@@ -10,7 +10,7 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from seva.models import Citizen, Complaint, ComplaintEvent, Notification
+from seva.models import Attachment, Citizen, Complaint, ComplaintEvent, Notification
 from seva.storage import Database, aware, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -37,6 +37,9 @@ class Update:
     status: str
     comment: Optional[str]
     at: datetime
+    # The response template staff chose, and the photo they sent with it (a proof of fix), if any.
+    template: Optional[str] = None
+    photo: Optional[str] = None
 
 
 class Outbox:
@@ -104,6 +107,9 @@ class Outbox:
         event: ComplaintEvent = notification.event
         complaint: Complaint = notification.complaint
         citizen = session.get(Citizen, notification.recipient)
+        photo = session.scalar(
+            select(Attachment.uri).where(Attachment.event_id == event.id).order_by(Attachment.id).limit(1)
+        )
         return Update(
             id=notification.id,
             recipient=notification.recipient,
@@ -117,6 +123,8 @@ class Outbox:
             status=event.to_status,
             comment=event.comment,
             at=aware(event.created_at),
+            template=event.template,
+            photo=photo,
         )
 
 

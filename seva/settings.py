@@ -67,6 +67,14 @@ class Settings:
     staff_token_days: int = 90
     # Messages one citizen may send a minute, on any channel; more are answered with a request to slow down.
     citizen_messages_per_minute: int = 30
+    # The staff console: a session ends after this many idle minutes, or this many hours after sign-in; this many
+    # failed sign-ins in a row lock the account for the lock-out's minutes.
+    console_idle_minutes: int = 30
+    console_session_hours: int = 12
+    console_sign_in_attempts: int = 5
+    console_lockout_minutes: int = 15
+    # Served behind a proxy that terminates TLS: the session cookie is marked Secure although Seva sees plain HTTP.
+    console_https: bool = False
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
 
     @property
@@ -92,6 +100,11 @@ class Settings:
             rest_channel_token=text("REST_CHANNEL_TOKEN", None),
             staff_token_days=int(text("STAFF_TOKEN_DAYS", default.staff_token_days)),
             citizen_messages_per_minute=int(text("CITIZEN_MESSAGES_PER_MINUTE", default.citizen_messages_per_minute)),
+            console_idle_minutes=int(text("CONSOLE_IDLE_MINUTES", default.console_idle_minutes)),
+            console_session_hours=int(text("CONSOLE_SESSION_HOURS", default.console_session_hours)),
+            console_sign_in_attempts=int(text("CONSOLE_SIGN_IN_ATTEMPTS", default.console_sign_in_attempts)),
+            console_lockout_minutes=int(text("CONSOLE_LOCKOUT_MINUTES", default.console_lockout_minutes)),
+            console_https=text("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
             whatsapp=WhatsAppSettings(
                 app_secret=text("WHATSAPP_APP_SECRET", wa.app_secret),
                 verify_token=text("WHATSAPP_VERIFY_TOKEN", wa.verify_token),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Protocol, Tuple
 
 CITIZEN, GRO, LME, ADMIN = "CITIZEN", "GRO", "LME", "ADMIN"
-STAFF_ROLES = (GRO, LME)
+STAFF_ROLES = (GRO, LME, ADMIN)
 
 PENDINGFORASSIGNMENT = "PENDINGFORASSIGNMENT"
 PENDINGFORREASSIGNMENT = "PENDINGFORREASSIGNMENT"
@@ -47,11 +47,14 @@ APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT = (
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a citizen (by sender id), a staff member of one city, or an administrator."""
+    """Who acts: a citizen (by sender id), a staff member of one city, an administrator of some cities, or the
+    administrator at the command line (an ADMIN without cities), who may act in any."""
 
     role: str
     name: str
     tenant_id: Optional[str] = None
+    # An administrator's cities beside their own.
+    cities: FrozenSet[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -63,9 +66,19 @@ class Actor:
         return cls(CITIZEN, sender_id)
 
     def may_see(self, tenant_id: str) -> bool:
-        """Whether complaints of this city are this staff member's to see: their own city's; an administrator's
-        are all. (A citizen sees their own complaints, whichever city.)"""
-        return self.role in (ADMIN, CITIZEN) or self.tenant_id == tenant_id
+        """Whether complaints of this city are this actor's to see: a staff member's own city's, an
+        administrator's cities', the command line's all. (A citizen sees their own complaints, whichever city.)"""
+        if self.role == CITIZEN or (self.role == ADMIN and self.tenant_id is None):
+            return True
+        return tenant_id == self.tenant_id or tenant_id in self.cities
+
+
+def may_view(actor: Actor, complaint: Subject) -> bool:
+    """Whether the actor may see this complaint at all: of their cities, and for a field employee, assigned to
+    them (they work on what they are given, not on the whole city's queue)."""
+    if not actor.may_see(complaint.tenant_id):
+        return False
+    return actor.role != LME or complaint.assigned_to == actor.name
 
 
 class Subject(Protocol):

@@ -1,6 +1,7 @@
-"""The staff HTTP API: a GRO or field employee lists their city's complaints and acts on them.
+"""The staff HTTP API: a GRO or field employee lists their city's complaints and acts on them; and the staff
+console (staff.console), served by the same process at `/`.
 
-Every route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from seva.staff).
+Every API route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from seva.staff).
 Database calls block, so they run in threads (`asyncio.to_thread`), never on the event loop.
 """
 
@@ -21,24 +22,32 @@ from seva import bootstrap
 from seva.bootstrap import Services
 from seva.complaints import ComplaintView
 from seva.lifecycle import NotFound
+from seva.media import MAX_IMAGE_BYTES, File, locate
 from seva.numbering import NUMBER_PATTERN
 from seva.staff import StaffMember
 from seva.storage import utcnow
-from seva.workflow import Refused
+from seva.workflow import Refused, may_view
 from staff import serialise
+from staff.console import pages as console
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
-from staff.photos import File, locate
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.yml"
 MAX_BODY_BYTES = 64 * 1024
 
 
+class Errors(JsonErrors):
+    """The console's errors as its own pages; the API's as JSON."""
+
+    def default(self, request, exception) -> HTTPResponse:
+        return console.error_response(request, exception) or super().default(request, exception)
+
+
 def create_app(services: Services) -> Sanic:
     # The standard library's JSON: Sanic's default (ujson) escapes every "/" of the photo URLs as "\/".
-    app = Sanic("seva_staff", error_handler=JsonErrors(), dumps=partial(json.dumps, ensure_ascii=False))
-    # No route takes more than an action with its comment.
-    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app = Sanic("seva_staff", error_handler=Errors(), dumps=partial(json.dumps, ensure_ascii=False))
+    # The console's proof-of-fix photo is the largest body any route takes; the API's take far less.
+    app.config.REQUEST_MAX_SIZE = MAX_IMAGE_BYTES + MAX_BODY_BYTES
     app.ctx.catalogue = services.catalogue
     app.ctx.staff = services.staff
     app.ctx.complaints = services.complaints
@@ -55,6 +64,7 @@ def create_app(services: Services) -> Sanic:
     app.add_route(get_photo, "/complaints/<number:str>/photos/<index:int>", methods=["GET"])
     app.add_route(act, "/complaints/<number:str>/actions", methods=["POST"])
     app.add_route(list_staff, "/staff", methods=["GET"])
+    console.register(app, services)
     return app
 
 
@@ -128,6 +138,8 @@ async def get_photo(request: Request, member: StaffMember, number: str, index: i
 @authenticated
 async def act(request: Request, member: StaffMember, number: str) -> HTTPResponse:
     _check_number(number)
+    if len(request.body) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", "The request body is too large.")
     wanted = action_request(request.body)
     try:
         view = await asyncio.to_thread(
@@ -158,8 +170,9 @@ async def _complaint_of_city(request: Request, member: StaffMember, number: str)
     view = await asyncio.to_thread(request.app.ctx.complaints.get, number)
     if view is None:
         raise _not_found(number)
-    if not member.actor.may_see(view.tenant_id):
-        # Answered as if it did not exist: other cities' complaints are not even counted.
+    if not may_view(member.actor, view):
+        # Answered as if it did not exist: other cities' complaints (or, for a field employee, others' work) are
+        # not even counted.
         raise _not_found(number)
     return view
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from seva.bootstrap import Services, build
 from seva.catalogue import Catalogue
-from seva.complaints import ComplaintView, Query
+from seva.complaints import Query
 from seva.lifecycle import NotFound
 from seva.numbering import LOCAL_TZ, canonical_number
 from seva.settings import Settings
@@ -34,31 +34,9 @@ from seva.staff import StaffError, StaffMember
 from seva.storage import migrate as migrate_schema
 from seva.storage import utcnow
 from seva.workflow import ADMIN, STAFF_ACTIONS, STATUSES, Actor, Refused
+from staff.export import EXPORT_COLUMNS, export_row
 
-EXPORT_COLUMNS = (
-    "number",
-    "status",
-    "service_code",
-    "category",
-    "department",
-    "city",
-    "locality",
-    "landmark",
-    "description",
-    "latitude",
-    "longitude",
-    "created_at",
-    "due_at",
-    "overdue",
-    "assigned_to",
-    "rating",
-    "channel",
-    "last_action",
-    "last_comment",
-)
 MAX_PAGE_SIZE = 500
-# Spreadsheets run a cell that starts like a formula; citizens' text must stay text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Invalid(Exception):
@@ -74,8 +52,30 @@ def migrate(args, services: Services, out: TextIO) -> None:
 
 
 def add_user(args, services: Services, out: TextIO) -> None:
-    member = services.staff.add(args.username, args.name, args.role.upper(), city(args.city, services.catalogue))
+    further = [city(c.strip(), services.catalogue) for c in (args.cities or "").split(",") if c.strip()]
+    member = services.staff.add(
+        args.username, args.name, args.role.upper(), city(args.city, services.catalogue), cities=further
+    )
     table(out, USER_HEADER, [user_row(member)])
+
+
+def set_password(args, services: Services, out: TextIO) -> None:
+    """The password is read from standard input (one line) when it is not a terminal, else asked for twice."""
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New console password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise Invalid("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    services.staff.set_password(args.username, password)
+    out.write(f"password of {args.username} set; their console sessions are ended and any lock-out lifted\n")
+
+
+def reset_password(args, services: Services, out: TextIO) -> None:
+    password = services.staff.reset_password(args.username)
+    out.write(f"{password}\n")
+    out.write(f"This one-time password of {args.username} will not be shown again; ")
+    out.write("they sign in with it, and you set the one they choose with set-password.\n")
 
 
 def token(args, services: Services, out: TextIO) -> None:
@@ -198,40 +198,12 @@ def export(args, services: Services, out: TextIO) -> None:
 
 # Helpers.
 
-USER_HEADER = ("USERNAME", "NAME", "ROLE", "CITY", "ACTIVE", "ADDED (IST)")
+USER_HEADER = ("USERNAME", "NAME", "ROLE", "CITY", "ACTIVE", "ADDED (IST)", "FURTHER CITIES")
 
 
 def user_row(m: StaffMember) -> tuple:
-    return m.username, m.name, m.role, m.tenant_id, "yes" if m.active else "no", local(m.created_at)
-
-
-def export_row(c: ComplaintView, now: datetime) -> tuple:
-    comments = [e.comment for e in c.history if e.comment]
-    return (
-        c.number,
-        c.status,
-        c.service_code,
-        c.category,
-        c.department,
-        c.tenant_id,
-        as_text(c.locality_name or c.locality_code),
-        as_text(c.landmark),
-        as_text(c.description),
-        c.latitude,
-        c.longitude,
-        c.created_at.isoformat(),
-        c.due_at.isoformat(),
-        "yes" if c.overdue(now) else "no",
-        c.assigned_to,
-        c.rating,
-        c.channel,
-        c.history[-1].action if c.history else None,
-        as_text(comments[-1] if comments else None),
-    )
-
-
-def as_text(value: Optional[str]) -> Optional[str]:
-    return "'" + value if value and value.startswith(FORMULA_START) else value
+    further = ",".join(m.cities) or "-"
+    return m.username, m.name, m.role, m.tenant_id, "yes" if m.active else "no", local(m.created_at), further
 
 
 def query(args, catalogue: Catalogue, **paging) -> Query:
@@ -349,8 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("add-user", add_user, "add a staff user")
     sub.add_argument("username")
     sub.add_argument("--name", required=True)
-    sub.add_argument("--role", required=True, help="GRO (routes complaints) or LME (field employee)")
+    sub.add_argument(
+        "--role", required=True, help="GRO (routes complaints), LME (field employee) or ADMIN (oversees cities)"
+    )
     sub.add_argument("--city", required=True, metavar="TENANT_ID")
+    sub.add_argument("--cities", metavar="TENANT_ID,...", help="an ADMIN's further cities, comma-separated")
+    command("set-password", set_password, "set a user's console password (from standard input, or asked)").add_argument(
+        "username"
+    )
+    command("reset-password", reset_password, "give a user a new random console password, shown once").add_argument(
+        "username"
+    )
     command("migrate", migrate, "bring the database to the latest schema (every process also does so on first use)")
     command("token", token, "issue an API token, shown this once").add_argument("username")
     command("revoke", revoke, "revoke every token of a user").add_argument("username")

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 from seva.catalogue import Catalogue
 from seva.complaints import Query
 from seva.staff import USERNAME, StaffMember
-from seva.workflow import STAFF_ACTIONS, STATUSES
+from seva.workflow import LME, STAFF_ACTIONS, STATUSES
 from staff.errors import ApiError
 
 MAX_PAGE_SIZE = 100
@@ -47,7 +47,10 @@ def complaint_query(args: Dict[str, List[str]], member: StaffMember, catalogue: 
     if overdue not in (None, "true", "false"):
         raise _invalid("overdue", "overdue is true or false.")
     assigned_to = given.get("assigned_to")
-    if assigned_to == "me":
+    if member.role == LME:
+        # A field employee's list is their own work.
+        assigned_to = member.username
+    elif assigned_to == "me":
         assigned_to = member.username
     elif assigned_to is not None and not USERNAME.match(assigned_to):
         raise _invalid("assigned_to", "assigned_to is me or a staff username.")

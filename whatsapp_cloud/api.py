@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import aiohttp
 
+from seva.media import MAX_IMAGE_BYTES, NotAPhoto, SavedMedia, keep_image
 from seva.settings import WhatsAppSettings
 from whatsapp_cloud.messages import template_body
 
@@ -23,11 +22,8 @@ API_VERSION = "v21.0"
 # own trouble), else by the HTTP status (429, and 5xx without a code).
 RETRIED_CODES = frozenset({4, 80007, 130429, 131056, 131000, 133004})
 OUTSIDE_24_HOURS = 131047
-IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png"}
-IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 # Graph API media ids are digits; anything else would be a path into the Graph API.
 MEDIA_ID = re.compile(r"[0-9]{1,40}")
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class SendError(Exception):
@@ -45,6 +41,10 @@ class Unavailable(SendError):
 class Refused(SendError):
     """WhatsApp refused the message (an invalid recipient or body, a template it does not know): do not retry."""
 
+    def __init__(self, reason: str, code: Any = None):
+        super().__init__(reason)
+        self.code = code
+
 
 class MaybeSent(SendError):
     """No answer in time: the message may have gone out, so sending it again could deliver it twice."""
@@ -56,14 +56,6 @@ class MediaRejected(Exception):
 
 class MediaUnavailable(Exception):
     """A photo the Graph API would not give: its metadata or file failed, was slow, or had no address."""
-
-
-@dataclass
-class SavedMedia:
-    uri: str
-    mime_type: str
-    sha256: str
-    size: int
 
 
 class GraphApi:
@@ -103,44 +95,77 @@ class GraphApi:
 
     async def send(self, body: Dict[str, Any]) -> str:
         """Sends one message and gives its WhatsApp message id; raises a SendError saying why it did not go."""
-        url = f"{self.base}/{self.phone_number_id}/messages"
-        recipient = body.get("to")
+        recipient = str(body.get("to"))
+        try:
+            answer = await self._post(
+                f"{self.base}/{self.phone_number_id}/messages",
+                lambda: {"json": body},
+                lambda a: bool(a.get("messages")),
+                f"send to {recipient}",
+            )
+        except Refused as refused:
+            if refused.code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
+                logger.info("More than 24 hours since %s wrote: sending the template instead", recipient)
+                # The language may come from the database: read it off the event loop.
+                language = await asyncio.to_thread(self.fallback_language, recipient)
+                return await self.send(template_body(recipient, self.fallback_template, language, []))
+            raise
+        return str(answer["messages"][0].get("id"))
+
+    async def upload_image(self, path: Path, mime_type: str) -> str:
+        """Uploads a photo Seva keeps (a proof of fix) to WhatsApp and gives its media id, to send it by."""
+        data = await asyncio.to_thread(path.read_bytes)
+
+        def form() -> Dict[str, Any]:
+            payload = aiohttp.FormData()
+            payload.add_field("messaging_product", "whatsapp")
+            payload.add_field("type", mime_type)
+            payload.add_field("file", data, filename=path.name, content_type=mime_type)
+            return {"data": payload}
+
+        answer = await self._post(
+            f"{self.base}/{self.phone_number_id}/media", form, lambda a: bool(a.get("id")), f"upload of {path.name}"
+        )
+        return str(answer["id"])
+
+    async def _post(
+        self,
+        url: str,
+        request: Callable[[], Dict[str, Any]],
+        succeeded: Callable[[Dict[str, Any]], bool],
+        what: str,
+    ) -> Dict[str, Any]:
+        """The one way Seva calls the Graph API: throughput limits and passing trouble are retried with backoff,
+        a timeout is never retried (it may have been done), anything else is refused."""
         reason = "no attempt"
         for attempt in range(1, self.attempts + 1):
             if attempt > 1:
                 await self.sleep(self.backoff * 2 ** (attempt - 2))
             try:
                 async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                    async with session.post(url, json=body, headers=self.headers) as response:
+                    async with session.post(url, headers=self.headers, **request()) as response:
                         status = response.status
                         answer = await _json(response)
             except asyncio.TimeoutError:
-                logger.error("WhatsApp send to %s timed out; not retried", recipient)
+                logger.error("WhatsApp %s timed out; not retried", what)
                 raise MaybeSent(f"no answer within {self.timeout.total} s") from None
             except aiohttp.ClientConnectionError as error:
                 reason = f"could not connect ({error})"
-                logger.warning("WhatsApp send to %s: %s, attempt %d", recipient, reason, attempt)
+                logger.warning("WhatsApp %s: %s, attempt %d", what, reason, attempt)
                 continue
-            messages = answer.get("messages") if isinstance(answer, dict) else None
-            if status < 300 and messages:
-                return str(messages[0].get("id"))
-            problem = answer.get("error") if isinstance(answer, dict) else None
+            answer = answer if isinstance(answer, dict) else {}
+            if status < 300 and succeeded(answer):
+                return answer
+            problem = answer.get("error")
             problem = problem if isinstance(problem, dict) else {}
             code = problem.get("code")
             reason = f"{status} {code or ''} {problem.get('message') or ''}".strip()
             if code in RETRIED_CODES or status == 429 or (status >= 500 and code is None):
-                logger.warning("WhatsApp send to %s: %s, attempt %d", recipient, reason, attempt)
+                logger.warning("WhatsApp %s: %s, attempt %d", what, reason, attempt)
                 continue
-            if code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
-                logger.info("More than 24 hours since %s wrote: sending the template instead", recipient)
-                # The language may come from the database: read it off the event loop.
-                language = await asyncio.to_thread(self.fallback_language, str(recipient))
-                return await self.send(template_body(str(recipient), self.fallback_template, language, []))
-            logger.error(
-                "WhatsApp refused a message to %s: %s (fbtrace %s)", recipient, reason, problem.get("fbtrace_id")
-            )
-            raise Refused(reason)
-        logger.error("WhatsApp send to %s gave up after %d attempts: %s", recipient, self.attempts, reason)
+            logger.error("WhatsApp refused the %s: %s (fbtrace %s)", what, reason, problem.get("fbtrace_id"))
+            raise Refused(reason, code)
+        logger.error("WhatsApp %s gave up after %d attempts: %s", what, self.attempts, reason)
         raise Unavailable(reason)
 
     async def save_image(self, media_id: str, media_dir: Path) -> SavedMedia:
@@ -164,15 +189,10 @@ class GraphApi:
                     data = await _read_at_most(response, MAX_IMAGE_BYTES)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise MediaUnavailable(f"{type(error).__name__}: {error}") from None
-        mime_type = _image_type(data)
-        digest = hashlib.sha256(data).hexdigest()
-        path = media_dir / digest[:2] / f"{digest}{IMAGE_TYPES[mime_type]}"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_bytes(data)
-            partial.replace(path)
-        return SavedMedia(str(path), mime_type, digest, len(data))
+        try:
+            return keep_image(data, media_dir)
+        except NotAPhoto as reason:
+            raise MediaRejected(str(reason)) from None
 
 
 async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -183,14 +203,6 @@ async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
         if len(data) > limit:
             raise MediaRejected(f"more than {limit} bytes")
     return bytes(data)
-
-
-def _image_type(data: bytes) -> str:
-    """The photo's type read from its first bytes: what it says it is does not count."""
-    for mime_type, magic in IMAGE_MAGIC.items():
-        if data.startswith(magic):
-            return mime_type
-    raise MediaRejected(f"not a JPEG or PNG (starts {data[:8]!r})")
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:

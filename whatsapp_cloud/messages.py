@@ -98,8 +98,9 @@ def buttons_body(
     return [text_body(recipient, piece) for piece in split_text(numbered)], payloads
 
 
-def image_body(recipient: str, url: str, caption: str = "") -> Dict[str, Any]:
-    image: Dict[str, Any] = {"link": url}
+def image_body(recipient: str, url: str = "", caption: str = "", media_id: str = "") -> Dict[str, Any]:
+    """A photo by its public link, or by the id of one uploaded to WhatsApp."""
+    image: Dict[str, Any] = {"id": media_id} if media_id else {"link": url}
     if caption:
         image["caption"] = caption[:BODY_LIMIT]
     return _envelope(recipient, "image", {"image": image})

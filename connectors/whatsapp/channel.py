@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import asdict, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -30,6 +31,7 @@ from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notific
 from connectors.whatsapp.store import ChannelStore
 from seva import bootstrap
 from seva.bootstrap import Services
+from seva.media import File, locate
 from seva.settings import WhatsAppSettings
 from seva.text import LOCATION_TEXT, PHOTO_TEXT
 from whatsapp_cloud.api import (
@@ -79,9 +81,18 @@ class WhatsAppOutput(OutputChannel):
     def name(cls) -> Text:
         return "whatsapp"
 
-    def __init__(self, api: GraphApi, store: ChannelStore, strict: bool = False, reply_to: Optional[str] = None):
+    def __init__(
+        self,
+        api: GraphApi,
+        store: ChannelStore,
+        strict: bool = False,
+        reply_to: Optional[str] = None,
+        media_dir: Optional[Path] = None,
+    ):
         self.api = api
         self.store = store
+        # Where the photos Seva keeps are: one of them (a proof of fix) is uploaded to WhatsApp to be sent.
+        self.media_dir = media_dir
         self.strict = strict
         # The citizen's message these replies answer: each reply's delivery key is it and the reply's place.
         self.reply_to = reply_to
@@ -148,7 +159,19 @@ class WhatsAppOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self._send(image_body(recipient_id, image))
+        found = locate(image, self.media_dir) if self.media_dir is not None else None
+        if isinstance(found, File):
+            try:
+                media_id = await self.api.upload_image(found.path, found.content_type)
+            except SendError as error:
+                if self.strict:
+                    raise DeliveryFailed(f"WhatsApp did not take the photo for {recipient_id}: {error}") from None
+                return
+            await self._send(image_body(recipient_id, media_id=media_id))
+        elif image.startswith(("https://", "http://")):
+            await self._send(image_body(recipient_id, image))
+        else:
+            logger.warning("No photo %r to send to %s: not a link, nor a photo Seva keeps", image[:80], recipient_id)
 
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, attachment)
@@ -204,7 +227,7 @@ class WhatsAppInput(InputChannel):
 
     def get_output_channel(self) -> OutputChannel:
         # Rasa asks for this output for trigger_intent: messages Seva starts, which their sender retries.
-        return WhatsAppOutput(self.api, self.store, strict=True)
+        return WhatsAppOutput(self.api, self.store, strict=True, media_dir=self.media_dir)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -376,7 +399,7 @@ class WhatsAppInput(InputChannel):
     async def _in_turn(self, previous: Optional[asyncio.Task], message: Inbound, on_new_message) -> None:
         if previous is not None:
             await asyncio.wait([previous])
-        output = WhatsAppOutput(self.api, self.store, reply_to=message.message_id)
+        output = WhatsAppOutput(self.api, self.store, reply_to=message.message_id, media_dir=self.media_dir)
         try:
             # When they last wrote opens WhatsApp's 24-hour window for the worker; noted here, off the webhook's
             # answer, which Meta wants fast.

@@ -3,7 +3,7 @@
 from seva.models.citizens import Citizen
 from seva.models.complaints import Attachment, Complaint, ComplaintEvent, DailySequence
 from seva.models.outbox import Notification
-from seva.models.staff import StaffToken, StaffUser
+from seva.models.staff import StaffCity, StaffSession, StaffToken, StaffUser
 
 __all__ = [
     "Attachment",
@@ -12,6 +12,8 @@ __all__ = [
     "ComplaintEvent",
     "DailySequence",
     "Notification",
+    "StaffCity",
+    "StaffSession",
     "StaffToken",
     "StaffUser",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Optional
 
-from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
 from seva.limits import MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
@@ -48,7 +48,13 @@ class Complaint(Base):
     attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
 
     def record(
-        self, action: str, before: Optional[str], actor: Actor, comment: Optional[str], changes: Dict[str, Any]
+        self,
+        action: str,
+        before: Optional[str],
+        actor: Actor,
+        comment: Optional[str],
+        changes: Dict[str, Any],
+        template: Optional[str] = None,
     ) -> "ComplaintEvent":
         """Applies the workflow's changes and writes the history entry that tells of them."""
         for name, value in changes.items():
@@ -60,6 +66,7 @@ class Complaint(Base):
             actor=actor.label,
             role=actor.role,
             comment=comment,
+            template=template,
             created_at=changes["updated_at"],
         )
         self.events.append(event)
@@ -79,6 +86,8 @@ class ComplaintEvent(Base):
     actor = Column(String(200), nullable=False)
     role = Column(String(16), nullable=False)
     comment = Column(Text)
+    # The response template staff chose (seva.responses): the citizen hears it in their own language.
+    template = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     complaint = relationship("Complaint", back_populates="events")
@@ -93,15 +102,23 @@ class Attachment(Base):
     uri = Column(String(MAX_PHOTO_LINK), nullable=False)
     mime_type = Column(String(100))
     sha256 = Column(String(64))
+    # The history entry the photo came with (a proof of fix with its resolution); None for the citizen's own.
+    event_id = Column(Integer, ForeignKey("complaint_events.id", ondelete="SET NULL", name="fk_attachments_event_id"))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     complaint = relationship("Complaint", back_populates="attachments")
+    event = relationship("ComplaintEvent")
 
     @classmethod
     def photo(
         cls, uri: str, at: datetime, mime_type: Optional[str] = None, sha256: Optional[str] = None
     ) -> "Attachment":
         return cls(kind="photo", uri=uri, mime_type=mime_type, sha256=sha256, created_at=at)
+
+
+# The queue sorts a city's complaints by due date; the dashboard reads each complaint's resolutions.
+Index("ix_complaints_tenant_due", Complaint.tenant_id, Complaint.due_at)
+Index("ix_complaint_events_action", ComplaintEvent.action, ComplaintEvent.complaint_id)
 
 
 class DailySequence(Base):

@@ -1,4 +1,4 @@
-"""Municipal staff and their API tokens."""
+"""Municipal staff, the cities an administrator oversees, their API tokens and their console sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from seva.storage import Base, utcnow
 
 
 class StaffUser(Base):
-    """A municipal employee: a grievance routing officer (GRO) or a field employee (LME) of one city."""
+    """A municipal employee of one city: a grievance routing officer (GRO), a field employee (LME), or an
+    administrator (ADMIN) who also oversees the cities listed for them."""
 
     __tablename__ = "staff_users"
 
@@ -20,6 +21,24 @@ class StaffUser(Base):
     tenant_id = Column(String(64), nullable=False, index=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Argon2id; None until the command line sets a password (API tokens need none).
+    password_hash = Column(String(200))
+    # Sign-in failures since the last success: enough of them lock the account for a while.
+    failed_sign_ins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    # The console's language for this user.
+    language = Column(String(5), nullable=False, default="en")
+
+    cities = relationship("StaffCity", order_by="StaffCity.tenant_id", cascade="all, delete-orphan", lazy="selectin")
+
+
+class StaffCity(Base):
+    """A further city an administrator oversees, beside their own."""
+
+    __tablename__ = "staff_cities"
+
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id = Column(String(64), primary_key=True)
 
 
 class StaffToken(Base):
@@ -33,5 +52,21 @@ class StaffToken(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_used_at = Column(DateTime(timezone=True))
     revoked_at = Column(DateTime(timezone=True))
+
+    user = relationship("StaffUser")
+
+
+class StaffSession(Base):
+    """A signed-in console session, kept as the SHA-256 of its cookie; the CSRF token its forms carry."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False)
+    ended_at = Column(DateTime(timezone=True))
 
     user = relationship("StaffUser")

@@ -16,6 +16,7 @@ from seva.citizens import Citizens
 from seva.lifecycle import Lifecycle
 from seva.models import Notification
 from seva.outbox import FAILED, LEASE, MAX_ATTEMPTS, PENDING, SENT, Outbox, backoff
+from seva.responses import load_responses
 from seva.staff import Staff
 from seva.storage import Database
 from seva.workflow import GRO, LME, Actor
@@ -144,7 +145,7 @@ async def test_outside_the_24_hour_window_a_template_goes_out_in_the_citizens_la
         base_url=graph_api.url,
         backoff_seconds=0.01,
     )
-    templates = TemplateDelivery(api, "seva_complaint_update", load_catalogue())
+    templates = TemplateDelivery(api, "seva_complaint_update", load_catalogue(), load_responses())
     # Rasa is down: a template does not need it.
     worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN), templates, Citizens(database).last_whatsapp_at)
     assert await worker.run_once() == 1
@@ -174,7 +175,7 @@ async def test_a_template_whatsapp_refuses_is_tried_again_later(database, compla
     worker = Worker(
         Outbox(database),
         RasaDelivery(RASA_DOWN),
-        TemplateDelivery(api, "seva_complaint_update", load_catalogue()),
+        TemplateDelivery(api, "seva_complaint_update", load_catalogue(), load_responses()),
         Citizens(database).last_whatsapp_at,
     )
     await worker.run_once()

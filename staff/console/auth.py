@@ -1,0 +1,94 @@
+"""Who is signed in to the console: the session cookie, the CSRF token every form carries, and the page
+decorator that asks for both. Sessions live in the database (seva.staff), so any replica serves any user."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from functools import wraps
+from typing import Optional
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from seva.staff import ConsoleSession
+
+SESSION_COOKIE = "seva_session"
+# Before sign-in there is no session to hold a CSRF token: the sign-in form's is also set as this cookie.
+SIGN_IN_COOKIE = "seva_sign_in"
+CSRF_FIELD = "csrf"
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def secure(request: Request) -> bool:
+    """Whether cookies are marked Secure: served over TLS, or behind a proxy that terminates it."""
+    return request.app.ctx.console_https or request.scheme == "https"
+
+
+def set_cookie(request: Request, page: HTTPResponse, name: str, value: str, max_age: int, strict: bool) -> None:
+    """A cookie scripts cannot read, sent back only from this site (Strict: not even when followed from a link)."""
+    page.cookies[name] = value
+    cookie = page.cookies[name]
+    cookie["path"] = "/"
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict" if strict else "Lax"
+    cookie["max-age"] = max_age
+    if secure(request):
+        cookie["secure"] = True
+
+
+def drop_cookie(request: Request, page: HTTPResponse, name: str) -> None:
+    set_cookie(request, page, name, "", max_age=0, strict=False)
+
+
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same(given: Optional[str], expected: Optional[str]) -> bool:
+    return bool(given) and bool(expected) and hmac.compare_digest(str(given), str(expected))
+
+
+def check_csrf(request: Request, session: ConsoleSession) -> None:
+    if not same(request.form.get(CSRF_FIELD) if request.form else None, session.csrf_token):
+        raise CsrfRefused()
+
+
+def signed_in(handler):
+    """The page for a signed-in member (`request.ctx.session`); others go to the sign-in page. A POST must carry
+    the session's CSRF token."""
+
+    @wraps(handler)
+    async def with_session(request: Request, **kwargs) -> HTTPResponse:
+        request.ctx.console = True
+        token = request.cookies.get(SESSION_COOKIE)
+        session = await asyncio.to_thread(request.app.ctx.staff.session, token) if token else None
+        if session is None:
+            if request.method != "GET":
+                return response.redirect("/signin", status=303)
+            target = request.path + (f"?{request.query_string}" if request.query_string else "")
+            return response.redirect(f"/signin?next={_quote(target)}", status=303)
+        if request.method == "POST":
+            check_csrf(request, session)
+        request.ctx.session = session
+        return await handler(request, **kwargs)
+
+    return with_session
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="")
+
+
+def safe_next(target: Optional[str]) -> str:
+    """Where to go after sign-in: a path of this console, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/queue"
+    return target
