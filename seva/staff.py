@@ -264,6 +264,10 @@ class Staff:
         """The active field employees of a city, whom a complaint there can be assigned to."""
         return [m for m in self.members(tenant_id) if m.active and m.role == LME]
 
+    def member(self, username: str) -> StaffMember:
+        with self.db.session() as session:
+            return _member(self._user(session, username))
+
     def members(self, tenant_id: Optional[str] = None) -> List[StaffMember]:
         with self.db.session() as session:
             query = select(StaffUser).order_by(StaffUser.tenant_id, StaffUser.role, StaffUser.username)

@@ -61,6 +61,7 @@ def add_user(args, services: Services, out: TextIO) -> None:
 
 def set_password(args, services: Services, out: TextIO) -> None:
     """The password is read from standard input (one line) when it is not a terminal, else asked for twice."""
+    services.staff.member(args.username)  # no password is asked for someone who does not exist
     if sys.stdin.isatty():
         password = getpass.getpass(f"New console password for {args.username}: ")
         if getpass.getpass("Again: ") != password:

@@ -10,6 +10,7 @@ from seva.catalogue import load_catalogue
 from seva.complaints import Query
 from seva.lifecycle import Lifecycle, NotFound, Photo
 from seva.models import Attachment, Notification
+from seva.outbox import Outbox
 from seva.staff import Staff
 from seva.workflow import CITIZEN, GRO, LME, Actor, Refused
 from tests.helpers import a_draft
@@ -196,3 +197,30 @@ def test_overdue_by_service_sla_or_by_three_days_at_the_field_employee(lifecycle
     on_time = complaints.search(Query(tenant_id="pb.jalandhar", overdue=False), now=now)
     assert {v.number for v in late.items} == {old.number, fresh.number}
     assert {v.number for v in on_time.items} == {calm.number}
+
+
+def test_a_response_template_says_why_in_place_of_a_comment_and_must_fit_the_action(lifecycle, filed, database):
+    with pytest.raises(Refused) as refused:
+        lifecycle.act(filed, "REJECT", GRO_JAL, template="resolve.fixed")
+    assert refused.value.reason == "template"
+    view = lifecycle.act(filed, "REJECT", GRO_JAL, template="reject.duplicate")
+    entry = view.history[-1]
+    assert (entry.action, entry.template, entry.comment) == ("REJECT", "reject.duplicate", None)
+
+
+def test_a_proof_photo_belongs_to_the_resolution_and_the_outbox_carries_it_with_the_template(
+    lifecycle, filed, database
+):
+    lifecycle.act(filed, "ASSIGN", GRO_JAL, assignee="lme.jalandhar")
+    proof = Photo("/media/ab/abcd.jpg", "image/jpeg", "ab" * 32)
+    view = lifecycle.act(filed, "RESOLVE", LME_JAL, template="resolve.replaced", photo=proof)
+    assert view.photos[-1] == proof.uri
+    with database.session() as session:
+        attachment = session.scalars(select(Attachment).where(Attachment.uri == proof.uri)).one()
+        assert attachment.event.action == "RESOLVE"
+    outbox = Outbox(database)
+    [assigned] = outbox.claim()
+    assert (assigned.action, assigned.template, assigned.photo) == ("ASSIGN", None, None)
+    outbox.sent(assigned.id, "rasa")
+    [resolved] = outbox.claim()
+    assert (resolved.action, resolved.template, resolved.photo) == ("RESOLVE", "resolve.replaced", proof.uri)

@@ -165,6 +165,22 @@ async def test_outside_the_24_hour_window_a_template_goes_out_in_the_citizens_la
         assert (notification.state, notification.sent_via) == (SENT, "template")
 
 
+async def test_a_template_staff_chose_goes_out_in_the_citizens_language_in_the_whatsapp_template(
+    database, complaints, lifecycle, graph_api
+):
+    citizen = f"9198{uuid.uuid4().int % 10**8:08d}"
+    number = file_and_assign(complaints, lifecycle, sender=citizen, language="hi")
+    lifecycle.act(number, "COMMENT", Actor(LME, "lme.jalandhar", "pb.jalandhar"), template="comment.material")
+    api = GraphApi(WHATSAPP["WHATSAPP_ACCESS_TOKEN"], WHATSAPP["WHATSAPP_PHONE_NUMBER_ID"], base_url=graph_api.url)
+    templates = TemplateDelivery(api, "seva_complaint_update", load_catalogue(), load_responses())
+    # Long since the citizen wrote: both updates, in order, go out as the template.
+    worker = Worker(Outbox(database), RasaDelivery(RASA_DOWN), templates, lambda citizen: None)
+    while await worker.run_once():
+        pass
+    comment = graph_api.sent_to(citizen)[-1]["template"]["components"][0]["parameters"][3]["text"]
+    assert comment == load_responses().get("comment.material").text("hi")
+
+
 async def test_a_template_whatsapp_refuses_is_tried_again_later(database, complaints, lifecycle, graph_api):
     citizen = f"9198{uuid.uuid4().int % 10**8:08d}"
     file_and_assign(complaints, lifecycle, sender=citizen)

@@ -68,7 +68,12 @@ def test_staff_users_and_their_tokens(services):
     "argv, message",
     [
         (("add-user", "asha", "--name", "A", "--role", "LME", "--city", "pb.jalandar"), "did you mean pb.jalandhar"),
-        (("add-user", "asha", "--name", "A", "--role", "ADMIN", "--city", "pb.jalandhar"), "the role is one of"),
+        (("add-user", "asha", "--name", "A", "--role", "CITIZEN", "--city", "pb.jalandhar"), "the role is one of"),
+        (
+            ("add-user", "asha", "--name", "A", "--role", "GRO", "--city", "pb.jalandhar", "--cities", "pb.amritsar"),
+            "only an ADMIN",
+        ),
+        (("set-password", "nobody"), "there is no staff user 'nobody'"),
         (("token", "nobody"), "there is no staff user 'nobody'"),
         (("list", "--status", "OPEN"), "unknown status 'OPEN': one of PENDINGFORASSIGNMENT"),
         (("list", "--category", "Potholes"), "unknown category 'Potholes'"),
@@ -80,6 +85,32 @@ def test_staff_users_and_their_tokens(services):
 def test_invalid_input_exits_1_with_one_line(services, argv, message):
     code, out, err = run(services, *argv)
     assert code == 1 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_passwords_are_set_from_standard_input_or_reset_to_one_shown_once(services, monkeypatch):
+    run(services, "add-user", "asha", "--name", "Asha Rani", "--role", "GRO", "--city", "pb.jalandhar")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery\n"))
+    code, out, _ = run(services, "set-password", "asha")
+    assert code == 0 and "password of asha set" in out
+    services.staff.sign_in("asha", "correct horse battery")
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, _, err = run(services, "set-password", "asha")
+    assert code == 1 and "a password has 10 to 200 characters" in err
+
+    code, out, _ = run(services, "reset-password", "asha")
+    one_time = out.splitlines()[0]
+    assert code == 0 and "will not be shown again" in out and len(one_time) >= 10
+    services.staff.sign_in("asha", one_time)
+
+
+def test_an_administrator_oversees_the_cities_given(services):
+    argv = ("add-user", "meera", "--name", "Meera", "--role", "admin", "--city", "pb.jalandhar")
+    code, out, _ = run(services, *argv, "--cities", "pb.amritsar, pb.phagwara")
+    assert code == 0 and "ADMIN" in out and "pb.amritsar,pb.phagwara" in out
+    member = services.staff.members("pb.jalandhar")[0]
+    assert member.all_cities == ("pb.jalandhar", "pb.amritsar", "pb.phagwara")
+    assert member.actor.may_see("pb.amritsar") and not member.actor.may_see("pb.ludhiana")
 
 
 def test_usage_errors_exit_2(services):

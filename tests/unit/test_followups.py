@@ -14,6 +14,7 @@ from actions.followups import (
 )
 from actions.notifications import ActionNotifyUpdate
 from seva.catalogue import load_catalogue
+from seva.responses import load_responses
 from seva.storage import utcnow
 from seva.workflow import GRO, LME, Actor
 from tests.helpers import DOWN_DATABASE_URL, a_draft, services_on, tracker
@@ -184,3 +185,22 @@ def test_the_update_is_told_in_the_conversations_language_from_what_the_worker_s
     assert message["service_name"] == catalogue.services["StreetLightNotWorking"].name("pa")
     assert message["status"] == catalogue.label("statuses", "REJECTED", "pa")
     assert run(ActionNotifyUpdate(), tracker("EXTERNAL: complaint_updated", "complaint_updated"))[0] == []
+
+
+def test_a_resolution_with_a_template_and_a_proof_photo_is_told_in_the_citizens_words_then_shown():
+    entities = [
+        {"entity": "update_number", "value": "PB-PGR-2026-11-02-000031"},
+        {"entity": "update_action", "value": "RESOLVE"},
+        {"entity": "update_service", "value": "StreetLightNotWorking"},
+        {"entity": "update_status", "value": "RESOLVED"},
+        {"entity": "update_template", "value": "resolve.replaced"},
+        {"entity": "update_comment", "value": "LED 40W"},
+        {"entity": "update_photo", "value": "/srv/media/ab/ab12.jpg"},
+    ]
+    text, photo = run(
+        ActionNotifyUpdate(),
+        tracker("EXTERNAL: complaint_updated", "complaint_updated", entities=entities, slots={"language": "hi"}),
+    )[0]
+    assert text["response"] == "utter_update_resolved"
+    assert text["comment"] == load_responses().get("resolve.replaced").text("hi") + "\nLED 40W"
+    assert photo["image"] == "/srv/media/ab/ab12.jpg"

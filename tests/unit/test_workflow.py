@@ -20,6 +20,7 @@ from seva.workflow import (
     allowed_actions,
     decide,
     effects,
+    may_view,
     refusal,
 )
 
@@ -133,3 +134,18 @@ def test_each_action_changes_the_fields_it_should():
     assert (reopened["assigned_to"], reopened["due_at"]) == (None, NOW + SLA)
     assert effects("RATE", "CLOSEDAFTERRESOLUTION", NOW, SLA, rating=4)["rating"] == 4
     assert effects("COMMENT", None, NOW, SLA) == {"updated_at": NOW}
+
+
+def test_an_administrator_of_some_cities_sees_those_only_and_the_command_line_sees_all():
+    regional = Actor(ADMIN, "meera", "pb.jalandhar", frozenset({"pb.amritsar"}))
+    assert regional.may_see("pb.jalandhar") and regional.may_see("pb.amritsar")
+    assert not regional.may_see("pb.ludhiana")
+    assert refusal("ASSIGN", regional, Complaint("PENDINGFORASSIGNMENT", tenant_id="pb.ludhiana"), NOW).reason == "city"
+    assert ADMINISTRATOR.may_see("pb.ludhiana")
+
+
+def test_a_field_employee_sees_only_the_complaints_assigned_to_them():
+    at_them = Complaint("PENDINGATLME", assigned_to=LME_JAL.name)
+    assert may_view(LME_JAL, at_them) and not may_view(OTHER_LME, at_them)
+    assert not may_view(LME_JAL, Complaint("PENDINGFORASSIGNMENT"))
+    assert may_view(GRO_JAL, at_them) and not may_view(GRO_AMRITSAR, at_them)
