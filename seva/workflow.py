@@ -156,19 +156,14 @@ def refusal(action: str, actor: Actor, complaint: Optional[Subject], now: dateti
     status = complaint.status if complaint is not None else None
     if complaint is not None and not actor.may_see(complaint.tenant_id):
         return Refused("city", "The complaint belongs to another city.")
-    if (
-        complaint is not None
-        and actor.role == LME
-        and action != COMMENT
-        and status == PENDINGATLME
-        and complaint.assigned_to != actor.name
-    ):
-        return Refused("not_assigned_to_you", "The complaint is assigned to someone else.")
     transition = TRANSITIONS.get(action)
     if transition is None:
         return Refused("unknown_action", f"There is no action {action!r}; actions are {', '.join(TRANSITIONS)}.")
     if actor.role not in transition.roles:
         return Refused("role", f"A {actor.role} may not {action} a complaint.")
+    if complaint is not None and actor.role == LME and complaint.assigned_to != actor.name:
+        # A field employee works on what is assigned to them, and on nothing else of the city.
+        return Refused("not_assigned_to_you", "The complaint is not assigned to you.")
     if status not in transition.moves:
         return Refused("status", f"A complaint that is {status} cannot be given {action}.")
     if complaint is not None and action == REOPEN and now - complaint.status_changed_at > REOPEN_WINDOW:

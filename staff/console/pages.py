@@ -93,18 +93,22 @@ def register(app: Sanic, services: Services) -> None:
     )
     app.ctx.pages.filters["local"] = lambda moment: moment.astimezone(LOCAL_TZ).strftime("%d %b %Y, %H:%M")
     app.static("/static", HERE / "static", name="console_static")
-    app.add_route(home, "/", methods=["GET"])
-    app.add_route(sign_in_page, "/signin", methods=["GET"])
-    app.add_route(sign_in, "/signin", methods=["POST"])
-    app.add_route(sign_out, "/signout", methods=["POST"])
-    app.add_route(queue, "/queue", methods=["GET"])
-    app.add_route(queue_csv, "/queue.csv", methods=["GET"])
-    app.add_route(complaint, "/complaint/<number:str>", methods=["GET"])
-    app.add_route(complaint_photo, "/complaint/<number:str>/photos/<index:int>", methods=["GET"])
-    app.add_route(act, "/complaint/<number:str>/act", methods=["POST"])
-    app.add_route(dashboard, "/dashboard", methods=["GET"])
-    app.add_route(dashboard_csv, "/dashboard.csv", methods=["GET"])
-    app.add_route(language, "/language", methods=["POST"])
+    for handler, uri, method in (
+        (home, "/", "GET"),
+        (sign_in_page, "/signin", "GET"),
+        (sign_in, "/signin", "POST"),
+        (sign_out, "/signout", "POST"),
+        (queue, "/queue", "GET"),
+        (queue_csv, "/queue.csv", "GET"),
+        (complaint, "/complaint/<number:str>", "GET"),
+        (complaint_photo, "/complaint/<number:str>/photos/<index:int>", "GET"),
+        (act, "/complaint/<number:str>/act", "POST"),
+        (dashboard, "/dashboard", "GET"),
+        (dashboard_csv, "/dashboard.csv", "GET"),
+        (language, "/language", "POST"),
+    ):
+        # Named apart from the API's routes: the console's pages are HTML, not part of the OpenAPI document.
+        app.add_route(handler, uri, methods=[method], name=f"console_{method.lower()}_{handler.__name__}")
 
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTTPResponse:

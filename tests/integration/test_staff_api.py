@@ -386,7 +386,7 @@ def test_an_unknown_complaint_is_404(api, seed):
 
 def test_a_saved_photo_is_served_with_its_content_type_and_a_link_is_never_followed(api, seed, media):
     city = "pb.arniwala"
-    _, token = seed.member("LME", city)
+    _, token = seed.member("GRO", city)
     saved = media / "cd" / "pothole.jpg"
     saved.parent.mkdir(exist_ok=True)
     saved.write_bytes(JPEG)
@@ -459,7 +459,8 @@ def test_the_whole_lifecycle_gro_assigns_and_the_field_employee_resolves(api, se
         "REASSIGN",
         "COMMENT",
     ]
-    assert api.get(f"/complaints/{filed.number}", bystander_token).json()["allowed_actions"] == ["COMMENT"]
+    # Another field employee's work is not theirs to see.
+    assert api.get(f"/complaints/{filed.number}", bystander_token).status_code == 404
     not_theirs = api.act(filed.number, bystander_token, action="RESOLVE")
     assert not_theirs.status_code == 403 and not_theirs.json()["error"] == "not_assigned_to_you"
     not_a_gros = api.act(filed.number, gro_token, action="RESOLVE")
@@ -617,6 +618,8 @@ def test_every_route_of_the_app_is_in_the_openapi_document(openapi, schema):
         (re.sub(r"<(\w+)(:[^>]*)?>", r"{\1}", route.uri), method.lower())
         for route in app.router.routes
         for method in route.methods
+        # The console's pages are HTML for people, not the API.
+        if ".console_" not in route.name
     }
     documented = {
         (path, method)
