@@ -31,7 +31,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
 .PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate \
-	bench-whatsapp bench-lifecycle services clean
+	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
@@ -45,6 +45,7 @@ help:
 	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
+	@echo "make bench-console   the staff console's queue and dashboard answer times with 10,000 complaints"
 
 venv: $(VENV)/.installed
 
@@ -90,7 +91,7 @@ serve: $(MODEL) migrate
 		test -s var/rasa-auth-token || (umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > var/rasa-auth-token); \
 		RASA_AUTH_TOKEN=$$(cat var/rasa-auth-token); echo "Rasa's HTTP API: token in var/rasa-auth-token"; fi; \
 	export RASA_AUTH_TOKEN; \
-	echo "Staff API: http://localhost:$(STAFF_API_PORT) (OpenAPI at /openapi.json)"; \
+	echo "Staff API: http://localhost:$(STAFF_API_PORT) (OpenAPI at /openapi.json); staff console at /"; \
 	$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & actions=$$!; \
 	$(BIN)/python -m staff.api --port $(STAFF_API_PORT) & staff=$$!; \
 	RASA_URL=$${RASA_URL:-http://localhost:$(RASA_PORT)} $(BIN)/python -m notifier & notifier=$$!; \
@@ -107,6 +108,9 @@ validate: venv
 services:
 	scripts/services.sh
 
+browser:
+	scripts/browser.sh
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -120,11 +124,11 @@ test-unit: venv
 test-integration: services venv
 	$(BIN)/python -m pytest tests/integration
 
-test-fullstack: services $(MODEL)
+test-fullstack: services browser $(MODEL)
 	$(BIN)/python -m pytest tests/fullstack
 
 # The model is trained once; the full-stack and story tests and the held-out evaluation all use it.
-test: services validate $(MODEL)
+test: services browser validate $(MODEL)
 	$(BIN)/python -m pytest tests/unit tests/integration tests/fullstack
 	$(MAKE) --no-print-directory e2e
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu --min-intent-accuracy $(MIN_INTENT_ACCURACY)
@@ -144,6 +148,9 @@ bench-whatsapp: services $(MODEL)
 
 bench-lifecycle: services $(MODEL)
 	$(BIN)/python -m scripts.bench_lifecycle
+
+bench-console: services venv
+	$(BIN)/python -m scripts.bench_console
 
 clean:
 	rm -rf models results var .pytest_cache
