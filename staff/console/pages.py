@@ -247,9 +247,11 @@ class Filters:
 def filters_of(request: Request, member: StaffMember) -> Filters:
     catalogue = request.app.ctx.catalogue
     args = request.args
-    tab = args.get("tab") or "unassigned"
+    # What waits for this member's hand: routing for an officer, the work itself for a field employee.
+    default = "at_field" if member.role == LME else "unassigned"
+    tab = args.get("tab") or default
     if tab not in TABS:
-        tab = "unassigned"
+        tab = default
     city = args.get("city") or None
     if city is not None and (city not in catalogue.cities or not member.actor.may_see(city)):
         # Another city's complaints are not this member's: shown as if the city had none to show.
