@@ -79,9 +79,11 @@ class Statistics:
         category: Optional[str] = None,
         locality_code: Optional[str] = None,
         now: Optional[datetime] = None,
+        assigned_to: Optional[str] = None,
     ) -> Dashboard:
+        """The figures of these cities' complaints (of those assigned to `assigned_to`, when given)."""
         now = now or utcnow()
-        rows = self._rows(cities, category, locality_code)
+        rows = self._rows(cities, category, locality_code, assigned_to)
         by_category: Dict[str, List[_Row]] = defaultdict(list)
         by_locality: Dict[str, List[_Row]] = defaultdict(list)
         for row in rows:
@@ -94,7 +96,9 @@ class Statistics:
             by_locality=_largest_first(self._figures(name, group, now) for name, group in by_locality.items()),
         )
 
-    def _rows(self, cities: Sequence[str], category: Optional[str], locality_code: Optional[str]) -> List[_Row]:
+    def _rows(
+        self, cities: Sequence[str], category: Optional[str], locality_code: Optional[str], assigned_to: Optional[str]
+    ) -> List[_Row]:
         events = (
             select(
                 ComplaintEvent.complaint_id.label("complaint_id"),
@@ -127,6 +131,8 @@ class Statistics:
             query = query.where(Complaint.category == category)
         if locality_code:
             query = query.where(Complaint.locality_code == locality_code)
+        if assigned_to:
+            query = query.where(Complaint.assigned_to == assigned_to)
         with self.db.session() as session:
             return [
                 _Row(

@@ -106,6 +106,11 @@ class Lifecycle:
             session.flush()
             return view_of(complaint)
 
+    def photo_in_use(self, uri: str) -> bool:
+        """Whether any complaint keeps this photo (the same photo may come with two actions at once)."""
+        with self.db.session() as session:
+            return session.scalar(select(Attachment.id).where(Attachment.uri == uri).limit(1)) is not None
+
     @staticmethod
     def _field_employee(session: Session, username: Optional[str], tenant_id: str) -> str:
         if not username:

@@ -25,6 +25,8 @@ class SavedMedia:
     mime_type: str
     sha256: str
     size: int
+    # Whether this call stored it (the same photo sent before is kept once).
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,18 @@ def keep_image(data: bytes, media_dir: Path) -> SavedMedia:
     mime_type = image_type(data)
     digest = hashlib.sha256(data).hexdigest()
     path = media_dir / digest[:2] / f"{digest}{IMAGE_TYPES[mime_type]}"
-    if not path.exists():
+    new = not path.exists()
+    if new:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
         partial.write_bytes(data)
         partial.replace(path)
-    return SavedMedia(str(path), mime_type, digest, len(data))
+    return SavedMedia(str(path), mime_type, digest, len(data), new)
+
+
+def forget_image(saved: SavedMedia) -> None:
+    """Removes a photo stored for an action that was then refused (its caller knows nothing refers to it)."""
+    Path(saved.uri).unlink(missing_ok=True)
 
 
 def locate(uri: str, media: Path) -> Optional[Union[Link, File]]:

@@ -232,7 +232,8 @@ class Staff:
                 or now - aware(stored.created_at) > self.sessions.longest
             ):
                 return None
-            if now - last_seen > SEEN_EVERY:
+            # Written at most once a minute, and often enough that a session in use never looks idle.
+            if now - last_seen > min(SEEN_EVERY, self.sessions.idle / 10):
                 stored.last_seen_at = now
             return ConsoleSession(_member(user), stored.csrf_token)
 

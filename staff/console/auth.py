@@ -8,6 +8,7 @@ import hmac
 import secrets
 from functools import wraps
 from typing import Optional
+from urllib.parse import quote
 
 from sanic import response
 from sanic.request import Request
@@ -72,7 +73,7 @@ def signed_in(handler):
             if request.method != "GET":
                 return response.redirect("/signin", status=303)
             target = request.path + (f"?{request.query_string}" if request.query_string else "")
-            return response.redirect(f"/signin?next={_quote(target)}", status=303)
+            return response.redirect(f"/signin?next={quote(target, safe='')}", status=303)
         if request.method == "POST":
             check_csrf(request, session)
         request.ctx.session = session
@@ -81,14 +82,15 @@ def signed_in(handler):
     return with_session
 
 
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="")
-
-
 def safe_next(target: Optional[str]) -> str:
     """Where to go after sign-in: a path of this console, never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        # Browsers drop tabs and new lines from an address: "/\t/evil.example" would lead off the site.
+        or any(ch.isspace() or not ch.isprintable() for ch in target)
+    ):
         return "/queue"
     return target

@@ -25,7 +25,7 @@ from seva.bootstrap import Services
 from seva.catalogue import LANGUAGES
 from seva.complaints import ComplaintView, Query
 from seva.lifecycle import NotFound, Photo
-from seva.media import File, NotAPhoto, keep_image, locate
+from seva.media import File, NotAPhoto, SavedMedia, forget_image, keep_image, locate
 from seva.numbering import LOCAL_TZ, NUMBER_PATTERN
 from seva.staff import SignInRefused, StaffMember
 from seva.storage import utcnow
@@ -33,6 +33,8 @@ from seva.workflow import (
     ASSIGN,
     CLOSEDAFTERREJECTION,
     CLOSEDAFTERRESOLUTION,
+    CONFLICT_REASONS,
+    FORBIDDEN_REASONS,
     LME,
     PENDINGATLME,
     PENDINGFORASSIGNMENT,
@@ -375,7 +377,8 @@ async def _complaint_page(
         templates={a: responses.for_action(a) for a in actions},
         responses=responses,
         photos=[_photo_link(view, i, uri) for i, uri in enumerate(view.photos)],
-        done=request.args.get("done"),
+        # Only the name of an action: a link cannot put words of its own on the page.
+        done=request.args.get("done") if request.args.get("done") in STAFF_ACTIONS else None,
         problem=problem,
         locality=request.app.ctx.catalogue.locality(view.locality_code) if view.locality_code else None,
     )
@@ -400,7 +403,8 @@ async def complaint_photo(request: Request, number: str, index: int) -> HTTPResp
     return response.raw(
         data,
         content_type=photo.content_type,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        # A citizen's photo stays in no browser's cache after sign-out.
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
     )
 
 
@@ -412,7 +416,7 @@ async def act(request: Request, number: str) -> HTTPResponse:
     action = form.get("action")
     if action not in STAFF_ACTIONS:
         return await _complaint_page(request, view, "error_invalid", status=422)
-    photo = None
+    photo, saved = None, None
     upload = request.files.get("photo") if request.files else None
     if upload is not None and upload.body:
         try:
@@ -431,11 +435,26 @@ async def act(request: Request, number: str) -> HTTPResponse:
             template=form.get("template") or None,
             photo=photo,
         )
-    except Refused as refused:
-        return await _complaint_page(request, view, f"refused_{refused.reason}", status=409)
-    except NotFound:
-        raise ConsoleError(404, "error_not_found") from None
+    except (Refused, NotFound) as error:
+        if saved is not None and saved.new:
+            await asyncio.to_thread(_forget_unless_kept, request, saved)
+        if isinstance(error, NotFound):
+            raise ConsoleError(404, "error_not_found") from None
+        return await _complaint_page(request, view, f"refused_{error.reason}", status=_status_of(error))
     return response.redirect(f"/complaint/{view.number}?done={action}", status=303)
+
+
+def _forget_unless_kept(request: Request, saved: SavedMedia) -> None:
+    """The photo of a refused action is not kept, unless another action kept the same photo meanwhile."""
+    if not request.app.ctx.lifecycle.photo_in_use(saved.uri):
+        forget_image(saved)
+
+
+def _status_of(refused: Refused) -> int:
+    """As the API answers it: who asks (403), the complaint's state (409), what was asked (422)."""
+    if refused.reason in FORBIDDEN_REASONS:
+        return 403
+    return 409 if refused.reason in CONFLICT_REASONS else 422
 
 
 # The dashboard.
@@ -483,7 +502,9 @@ async def dashboard_csv(request: Request) -> HTTPResponse:
 
 def _figures(request: Request, filters: Filters, member: StaffMember):
     cities = (filters.city,) if filters.city else member.all_cities
-    return request.app.ctx.statistics.dashboard(cities, filters.category, filters.locality)
+    # A field employee's figures are of their own work, as their queue is.
+    mine = member.username if member.role == LME else None
+    return request.app.ctx.statistics.dashboard(cities, filters.category, filters.locality, assigned_to=mine)
 
 
 def _rounded(value: Optional[float]) -> Optional[float]:
