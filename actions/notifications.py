@@ -26,6 +26,8 @@ RESPONSES = {
     "REJECT": "utter_update_rejected",
     "COMMENT": "utter_update_commented",
 }
+# An assignment tells staff's words only when they said some.
+WITH_COMMENT = {"ASSIGN": "utter_update_assigned_with_comment"}
 
 
 class ActionNotifyUpdate(Action):
@@ -44,16 +46,14 @@ class ActionNotifyUpdate(Action):
         said = load_responses().citizen_comment(
             conv.entity(tracker, "update_template"), conv.entity(tracker, "update_comment"), language
         )
+        # The proof of the fix goes in the same message as the words that explain it: the channel sends them as one.
         dispatcher.utter_message(
-            response=RESPONSES[action],
+            response=WITH_COMMENT.get(action, RESPONSES[action]) if said else RESPONSES[action],
+            image=conv.entity(tracker, "update_photo"),
             number=conv.entity(tracker, "update_number"),
             service_name=service.name(language),
             status=catalogue.label("statuses", status, language),
             comment=said or NOT_GIVEN,
             days=REOPEN_WINDOW.days,
         )
-        photo = conv.entity(tracker, "update_photo")
-        if photo:
-            # The proof of the fix, after the words that explain it.
-            dispatcher.utter_message(image=photo)
         return []

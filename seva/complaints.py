@@ -151,15 +151,17 @@ class Query:
         if self.assigned_to:
             conditions.append(Complaint.assigned_to == self.assigned_to)
         if self.overdue is not None:
-            late = and_(
-                Complaint.status.in_(OPEN_STATUSES),
-                or_(
-                    Complaint.due_at < now,
-                    and_(Complaint.status == PENDINGATLME, Complaint.stage_due_at < now),
-                ),
-            )
+            late = overdue_at(now)
             conditions.append(late if self.overdue else ~late)
         return conditions
+
+
+def overdue_at(now: datetime):
+    """The condition of a complaint overdue now (as `ComplaintView.overdue` says it), for a query."""
+    return and_(
+        Complaint.status.in_(OPEN_STATUSES),
+        or_(Complaint.due_at < now, and_(Complaint.status == PENDINGATLME, Complaint.stage_due_at < now)),
+    )
 
 
 class Complaints:

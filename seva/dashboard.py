@@ -1,41 +1,28 @@
 """The figures of a city's (or an administrator's cities') complaints: what is open and overdue, filed and resolved
 per week, how fast and how well complaints are resolved, by category and by locality.
 
-One query reads each complaint with its first resolution and its reopenings; the figures are counted here, the
-same way on SQLite and PostgreSQL (which alone has a median)."""
+The database counts, grouped, from what each complaint keeps of its history (its first resolution, how often it
+was decided and reopened), and takes the medians with window functions: the same SQL on SQLite and PostgreSQL, and
+no complaint is read one by one."""
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from seva.catalogue import Catalogue
-from seva.models import Complaint, ComplaintEvent
+from seva.complaints import overdue_at
+from seva.models import Complaint
 from seva.numbering import LOCAL_TZ
-from seva.storage import Database, aware, utcnow
-from seva.workflow import OPEN_STATUSES, PENDINGATLME, REJECT, REOPEN, RESOLVE
+from seva.storage import Database, utcnow
+from seva.workflow import OPEN_STATUSES
 
 WEEKS = 12
-
-
-@dataclass(frozen=True)
-class _Row:
-    service_code: str
-    category: str
-    locality: str
-    status: str
-    created_at: datetime
-    due_at: datetime
-    stage_due_at: Optional[datetime]
-    rating: Optional[int]
-    resolved_at: Optional[datetime]
-    decided: bool
-    reopened: bool
+SECONDS_A_DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -83,103 +70,110 @@ class Statistics:
     ) -> Dashboard:
         """The figures of these cities' complaints (of those assigned to `assigned_to`, when given)."""
         now = now or utcnow()
-        rows = self._rows(cities, category, locality_code, assigned_to)
-        by_category: Dict[str, List[_Row]] = defaultdict(list)
-        by_locality: Dict[str, List[_Row]] = defaultdict(list)
-        for row in rows:
-            by_category[row.category].append(row)
-            by_locality[row.locality].append(row)
-        return Dashboard(
-            total=self._figures("", rows, now),
-            weeks=_weeks(rows, now),
-            by_category=_largest_first(self._figures(name, group, now) for name, group in by_category.items()),
-            by_locality=_largest_first(self._figures(name, group, now) for name, group in by_locality.items()),
-        )
-
-    def _rows(
-        self, cities: Sequence[str], category: Optional[str], locality_code: Optional[str], assigned_to: Optional[str]
-    ) -> List[_Row]:
-        events = (
-            select(
-                ComplaintEvent.complaint_id.label("complaint_id"),
-                func.min(case((ComplaintEvent.action == RESOLVE, ComplaintEvent.created_at))).label("resolved_at"),
-                func.count(case((ComplaintEvent.action.in_((RESOLVE, REJECT)), 1))).label("decisions"),
-                func.count(case((ComplaintEvent.action == REOPEN, 1))).label("reopens"),
-            )
-            .where(ComplaintEvent.action.in_((RESOLVE, REJECT, REOPEN)))
-            .group_by(ComplaintEvent.complaint_id)
-            .subquery()
-        )
-        query = (
-            select(
-                Complaint.service_code,
-                Complaint.category,
-                func.coalesce(Complaint.locality_name, Complaint.locality_code, ""),
-                Complaint.status,
-                Complaint.created_at,
-                Complaint.due_at,
-                Complaint.stage_due_at,
-                Complaint.rating,
-                events.c.resolved_at,
-                events.c.decisions,
-                events.c.reopens,
-            )
-            .outerjoin(events, events.c.complaint_id == Complaint.id)
-            .where(Complaint.tenant_id.in_(tuple(cities)))
-        )
+        where = [Complaint.tenant_id.in_(tuple(cities))]
         if category:
-            query = query.where(Complaint.category == category)
+            where.append(Complaint.category == category)
         if locality_code:
-            query = query.where(Complaint.locality_code == locality_code)
+            where.append(Complaint.locality_code == locality_code)
         if assigned_to:
-            query = query.where(Complaint.assigned_to == assigned_to)
+            where.append(Complaint.assigned_to == assigned_to)
+        first_week = _week_of(now) - timedelta(weeks=WEEKS - 1)
+        since = datetime.combine(first_week, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
+        locality = func.coalesce(Complaint.locality_name, Complaint.locality_code, "")
         with self.db.session() as session:
-            return [
-                _Row(
-                    service_code=code,
-                    category=cat,
-                    locality=locality,
-                    status=status,
-                    created_at=aware(created),
-                    due_at=aware(due),
-                    stage_due_at=aware(stage_due) if stage_due else None,
-                    rating=rating,
-                    resolved_at=aware(resolved) if resolved else None,
-                    decided=bool(decisions),
-                    reopened=bool(reopens),
-                )
-                for code, cat, locality, status, created, due, stage_due, rating, resolved, decisions, reopens in (
-                    session.execute(query)
-                )
-            ]
+            dialect = session.get_bind().dialect.name
+            took = _seconds(Complaint.first_resolved_at, dialect) - _seconds(Complaint.created_at, dialect)
 
-    def _figures(self, name: str, rows: Sequence[_Row], now: datetime) -> Figures:
-        open_rows = [r for r in rows if r.status in OPEN_STATUSES]
-        resolved = [r for r in rows if r.resolved_at is not None]
-        decided = [r for r in rows if r.decided]
-        rated = [r.rating for r in rows if r.rating is not None]
-        days = [(r.resolved_at - r.created_at).total_seconds() / 86400 for r in resolved]  # type: ignore[operator]
-        in_time = [r for r in resolved if r.resolved_at <= r.created_at + self._sla(r.service_code)]  # type: ignore
-        return Figures(
-            name=name,
-            filed=len(rows),
-            open=len(open_rows),
-            overdue=sum(1 for r in open_rows if _late(r, now)),
-            resolved=len(resolved),
-            median_days_to_resolve=statistics.median(days) if days else None,
-            within_sla=len(in_time) / len(resolved) if resolved else None,
-            reopen_rate=sum(1 for r in decided if r.reopened) / len(decided) if decided else None,
-            average_rating=statistics.fmean(rated) if rated else None,
+            def grouped(by: ColumnElement) -> Tuple[List[Figures], List[int]]:
+                """The figures per value of `by`, and the counts of all of them together."""
+                counted = session.execute(select(by, *self._counted(took, now)).where(*where).group_by(by)).all()
+                medians = dict(session.execute(_medians(by, took, where)).all())
+                together = [sum(int(row[i] or 0) for row in counted) for i in range(1, len(COUNTED) + 1)]
+                return [_figures(name, values, medians.get(name)) for name, *values in counted], together
+
+            def per_week(moment) -> Dict[int, int]:
+                week = cast((_seconds(moment, dialect) - since.timestamp()) / (7 * SECONDS_A_DAY), Integer)
+                query = select(week, func.count()).where(*where, moment >= since).group_by(week)
+                return {int(index): count for index, count in session.execute(query)}
+
+            by_category, counts = grouped(Complaint.category)
+            by_locality, _ = grouped(locality)
+            [(_, median)] = session.execute(_medians(None, took, where)).all() or [("", None)]
+            filed, resolved = per_week(Complaint.created_at), per_week(Complaint.first_resolved_at)
+        total = _figures("", counts, median)
+        return Dashboard(
+            total=total,
+            weeks=tuple(
+                Week(first_week + timedelta(weeks=n), filed.get(n, 0), resolved.get(n, 0)) for n in range(WEEKS)
+            ),
+            by_category=_largest_first(by_category),
+            by_locality=_largest_first(by_locality),
         )
 
-    def _sla(self, service_code: str) -> timedelta:
-        service = self.catalogue.services.get(service_code)
-        return service.sla if service else timedelta(0)
+    def _counted(self, took: ColumnElement, now: datetime) -> List[ColumnElement]:
+        """The sums of a group, in the order of COUNTED."""
+        sla = case(
+            {code: service.sla.total_seconds() for code, service in self.catalogue.services.items()},
+            value=Complaint.service_code,
+            else_=0.0,
+        )
+        resolved = Complaint.first_resolved_at.is_not(None)
+        decided = Complaint.decisions > 0
+        return [
+            func.count(),
+            func.sum(case((Complaint.status.in_(OPEN_STATUSES), 1), else_=0)),
+            func.sum(case((overdue_at(now), 1), else_=0)),
+            func.sum(case((resolved, 1), else_=0)),
+            func.sum(case((and_(resolved, took <= sla), 1), else_=0)),
+            func.sum(case((decided, 1), else_=0)),
+            func.sum(case((and_(decided, Complaint.reopens > 0), 1), else_=0)),
+            func.sum(func.coalesce(Complaint.rating, 0)),
+            func.count(Complaint.rating),
+        ]
 
 
-def _late(row: _Row, now: datetime) -> bool:
-    stage_late = row.status == PENDINGATLME and row.stage_due_at is not None and now > row.stage_due_at
-    return now > row.due_at or stage_late
+COUNTED = ("filed", "open", "overdue", "resolved", "in_time", "decided", "reopened", "rating_sum", "rated")
+
+
+def _medians(by: Optional[ColumnElement], took: ColumnElement, where: List[Any]):
+    """The median days to resolve per group (all together when None): the middle one (or the mean of the middle
+    two) of each group's times."""
+    ranked = (
+        select(
+            (by if by is not None else literal("")).label("name"),
+            took.label("took"),
+            func.row_number().over(partition_by=by, order_by=took).label("place"),
+            func.count().over(partition_by=by).label("of"),
+        )
+        .where(*where, Complaint.first_resolved_at.is_not(None))
+        .subquery()
+    )
+    middle = and_(ranked.c.place >= ranked.c.of / 2.0, ranked.c.place <= ranked.c.of / 2.0 + 1)
+    return select(ranked.c.name, func.avg(ranked.c.took) / SECONDS_A_DAY).where(middle).group_by(ranked.c.name)
+
+
+def _seconds(moment, dialect: str) -> ColumnElement:
+    """Seconds since 1970 of a stored time."""
+    if dialect == "postgresql":
+        return func.extract("epoch", moment)
+    # SQLite keeps times as text that julianday reads, in days (2440587.5 is 1970-01-01).
+    return (func.julianday(moment) - 2440587.5) * SECONDS_A_DAY
+
+
+def _figures(name: str, values: Sequence[Any], median: Optional[float]) -> Figures:
+    counts = dict(zip(COUNTED, (int(v or 0) for v in values)))
+    resolved, decided, rated = counts["resolved"], counts["decided"], counts["rated"]
+    return Figures(
+        name=name,
+        filed=counts["filed"],
+        open=counts["open"],
+        overdue=counts["overdue"],
+        resolved=resolved,
+        median_days_to_resolve=float(median) if median is not None else None,
+        within_sla=counts["in_time"] / resolved if resolved else None,
+        reopen_rate=counts["reopened"] / decided if decided else None,
+        average_rating=counts["rating_sum"] / rated if rated else None,
+    )
 
 
 def _week_of(moment: datetime) -> date:
@@ -187,18 +181,5 @@ def _week_of(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _weeks(rows: Sequence[_Row], now: datetime) -> Tuple[Week, ...]:
-    """The last WEEKS weeks (Monday to Sunday, India time), the current one last."""
-    this_week = _week_of(now)
-    starts = [this_week - timedelta(weeks=n) for n in reversed(range(WEEKS))]
-    filed: Dict[date, int] = defaultdict(int)
-    resolved: Dict[date, int] = defaultdict(int)
-    for row in rows:
-        filed[_week_of(row.created_at)] += 1
-        if row.resolved_at is not None:
-            resolved[_week_of(row.resolved_at)] += 1
-    return tuple(Week(start, filed[start], resolved[start]) for start in starts)
-
-
-def _largest_first(figures: Iterable[Figures]) -> Tuple[Figures, ...]:
+def _largest_first(figures: List[Figures]) -> Tuple[Figures, ...]:
     return tuple(sorted(figures, key=lambda f: (-f.filed, f.name)))

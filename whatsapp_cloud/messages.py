@@ -106,6 +106,22 @@ def image_body(recipient: str, url: str = "", caption: str = "", media_id: str =
     return _envelope(recipient, "image", {"image": image})
 
 
+def photo_with_words(
+    recipient: str, media_id: str, text: str, buttons: List[Dict[str, Any]]
+) -> Optional[Dict[str, Any]]:
+    """One message of an uploaded photo with its words (as a caption, or above up to three reply buttons), or None
+    when they do not fit in one."""
+    if len(text) > BODY_LIMIT:
+        return None
+    if not buttons:
+        return image_body(recipient, caption=text, media_id=media_id)
+    bodies, numbered = buttons_body(recipient, text, buttons)
+    if numbered is not None or bodies[0]["interactive"]["type"] != "button":
+        return None
+    bodies[0]["interactive"]["header"] = {"type": "image", "image": {"id": media_id}}
+    return bodies[0]
+
+
 def template_body(recipient: str, name: str, language: str, parameters: List[str]) -> Dict[str, Any]:
     template: Dict[str, Any] = {"name": name, "language": {"code": language}}
     if parameters:

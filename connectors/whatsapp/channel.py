@@ -47,6 +47,7 @@ from whatsapp_cloud.messages import (
     buttons_body,
     custom_body,
     image_body,
+    photo_with_words,
     split_text,
     template_body,
     template_language,
@@ -158,20 +159,52 @@ class WhatsAppOutput(OutputChannel):
     ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Rasa's way, but a photo Seva keeps (a proof of fix) and its words go as one message when they fit: the
+        photo is uploaded first, so that a failed upload sends nothing and a retry sends nothing twice."""
+        image = message.pop("image", None)
+        media_id = await self._uploaded(recipient_id, image) if image else None
+        together = None
+        if media_id and message.get("text") and not message.get("quick_replies"):
+            together = photo_with_words(recipient_id, media_id, message["text"], message.get("buttons") or [])
+        if together is not None:
+            message.pop("text")
+            message.pop("buttons", None)
+            await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
+            await self._send(together)
+        await super().send_response(recipient_id, message)
+        if image and together is None:
+            await self._send_photo(recipient_id, image, media_id)
+
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._send_photo(recipient_id, image, await self._uploaded(recipient_id, image))
+
+    async def _uploaded(self, recipient_id: Text, image: Text) -> Optional[str]:
+        """The WhatsApp media id of a photo Seva keeps, once uploaded; None for a link or anything else."""
         found = locate(image, self.media_dir) if self.media_dir is not None else None
-        if isinstance(found, File):
-            try:
-                media_id = await self.api.upload_image(found.path, found.content_type)
-            except SendError as error:
-                if self.strict:
-                    raise DeliveryFailed(f"WhatsApp did not take the photo for {recipient_id}: {error}") from None
-                return
+        if not isinstance(found, File):
+            return None
+        try:
+            return await self.api.upload_image(found.path, found.content_type)
+        except SendError as error:
+            if self.strict:
+                raise DeliveryFailed(f"WhatsApp did not take the photo for {recipient_id}: {error}") from None
+            return None
+
+    async def _send_photo(self, recipient_id: Text, image: Text, media_id: Optional[str]) -> None:
+        if media_id:
             await self._send(image_body(recipient_id, media_id=media_id))
         elif image.startswith(("https://", "http://")):
             await self._send(image_body(recipient_id, image))
         else:
-            logger.warning("No photo %r to send to %s: not a link, nor a photo Seva keeps", image[:80], recipient_id)
+            logger.warning(
+                "Photo %r for %s not sent: not a link, nor a photo Seva keeps and could upload",
+                image[:80],
+                recipient_id,
+            )
+            if self.reply_to is not None:
+                # Its place is kept, so that the message handled again gives each later reply the same key.
+                self._replies += 1
 
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, attachment)

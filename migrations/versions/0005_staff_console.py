@@ -1,6 +1,7 @@
 """The staff console: passwords with a lock-out after repeated failures, console sessions, each user's console
 language, the further cities an administrator oversees; history entries remember the response template chosen,
-and a photo remembers the entry it came with (a proof of fix reaches the citizen with the resolution).
+a photo remembers the entry it came with (a proof of fix reaches the citizen with the resolution), and a complaint
+keeps what the dashboard counts (its first resolution, how often it was decided and reopened).
 
 Revision ID: 0005
 Revises: 0004
@@ -49,13 +50,26 @@ def upgrade() -> None:
         batch.create_foreign_key(
             "fk_attachments_event_id", "complaint_events", ["event_id"], ["id"], ondelete="SET NULL"
         )
-    # The queue sorts a city's complaints by due date; the dashboard reads each complaint's resolutions.
+    # The queue sorts a city's complaints by due date.
     op.create_index("ix_complaints_tenant_due", "complaints", ["tenant_id", "due_at"], unique=False)
-    op.create_index("ix_complaint_events_action", "complaint_events", ["action", "complaint_id"], unique=False)
+    with op.batch_alter_table("complaints") as batch:
+        batch.add_column(sa.Column("first_resolved_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("decisions", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("reopens", sa.Integer(), server_default="0", nullable=False))
+    # What the dashboard reckons with, read once from the history of the complaints already kept.
+    events = "FROM complaint_events e WHERE e.complaint_id = complaints.id AND e.action"
+    op.execute(
+        f"UPDATE complaints SET first_resolved_at = (SELECT MIN(e.created_at) {events} = 'RESOLVE'), "
+        f"decisions = (SELECT COUNT(*) {events} IN ('RESOLVE', 'REJECT')), "
+        f"reopens = (SELECT COUNT(*) {events} = 'REOPEN')"
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_complaint_events_action", table_name="complaint_events")
+    with op.batch_alter_table("complaints") as batch:
+        batch.drop_column("reopens")
+        batch.drop_column("decisions")
+        batch.drop_column("first_resolved_at")
     op.drop_index("ix_complaints_tenant_due", table_name="complaints")
     with op.batch_alter_table("attachments") as batch:
         batch.drop_constraint("fk_attachments_event_id", type_="foreignkey")

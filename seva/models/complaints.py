@@ -10,7 +10,7 @@ from sqlalchemy.orm import relationship
 
 from seva.limits import MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
 from seva.storage import Base, utcnow
-from seva.workflow import Actor
+from seva.workflow import REJECT, REOPEN, RESOLVE, Actor
 
 
 class Complaint(Base):
@@ -43,6 +43,11 @@ class Complaint(Base):
     stage_due_at = Column(DateTime(timezone=True))
     assigned_to = Column(String(100), index=True)
     rating = Column(Integer)
+    # What the dashboard reckons with, kept as the history grows: the first resolution, and how often the
+    # complaint was decided (resolved or rejected) and reopened.
+    first_resolved_at = Column(DateTime(timezone=True))
+    decisions = Column(Integer, nullable=False, default=0)
+    reopens = Column(Integer, nullable=False, default=0)
 
     events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
@@ -59,6 +64,10 @@ class Complaint(Base):
         """Applies the workflow's changes and writes the history entry that tells of them."""
         for name, value in changes.items():
             setattr(self, name, value)
+        if action == RESOLVE and self.first_resolved_at is None:
+            self.first_resolved_at = changes["updated_at"]
+        self.decisions = (self.decisions or 0) + (action in (RESOLVE, REJECT))
+        self.reopens = (self.reopens or 0) + (action == REOPEN)
         event = ComplaintEvent(
             action=action,
             from_status=before,
@@ -116,9 +125,8 @@ class Attachment(Base):
         return cls(kind="photo", uri=uri, mime_type=mime_type, sha256=sha256, created_at=at)
 
 
-# The queue sorts a city's complaints by due date; the dashboard reads each complaint's resolutions.
+# The queue sorts a city's complaints by due date.
 Index("ix_complaints_tenant_due", Complaint.tenant_id, Complaint.due_at)
-Index("ix_complaint_events_action", ComplaintEvent.action, ComplaintEvent.complaint_id)
 
 
 class DailySequence(Base):

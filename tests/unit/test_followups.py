@@ -187,7 +187,7 @@ def test_the_update_is_told_in_the_conversations_language_from_what_the_worker_s
     assert run(ActionNotifyUpdate(), tracker("EXTERNAL: complaint_updated", "complaint_updated"))[0] == []
 
 
-def test_a_resolution_with_a_template_and_a_proof_photo_is_told_in_the_citizens_words_then_shown():
+def test_a_resolution_with_a_template_and_a_proof_photo_is_told_in_the_citizens_words_with_the_photo():
     entities = [
         {"entity": "update_number", "value": "PB-PGR-2026-11-02-000031"},
         {"entity": "update_action", "value": "RESOLVE"},
@@ -197,10 +197,25 @@ def test_a_resolution_with_a_template_and_a_proof_photo_is_told_in_the_citizens_
         {"entity": "update_comment", "value": "LED 40W"},
         {"entity": "update_photo", "value": "/srv/media/ab/ab12.jpg"},
     ]
-    text, photo = run(
+    [message] = run(
         ActionNotifyUpdate(),
         tracker("EXTERNAL: complaint_updated", "complaint_updated", entities=entities, slots={"language": "hi"}),
     )[0]
-    assert text["response"] == "utter_update_resolved"
-    assert text["comment"] == load_responses().get("resolve.replaced").text("hi") + "\nLED 40W"
-    assert photo["image"] == "/srv/media/ab/ab12.jpg"
+    assert message["response"] == "utter_update_resolved" and message["image"] == "/srv/media/ab/ab12.jpg"
+    assert message["comment"] == load_responses().get("resolve.replaced").text("hi") + "\nLED 40W"
+
+
+@pytest.mark.parametrize(
+    "said, response", [(None, "utter_update_assigned"), ("on my way", "utter_update_assigned_with_comment")]
+)
+def test_an_assignment_tells_staffs_words_only_when_they_said_some(said, response):
+    entities = [
+        {"entity": "update_number", "value": "PB-PGR-2026-11-02-000031"},
+        {"entity": "update_action", "value": "ASSIGN"},
+        {"entity": "update_service", "value": "StreetLightNotWorking"},
+        {"entity": "update_status", "value": "PENDINGATLME"},
+    ] + ([{"entity": "update_comment", "value": said}] if said else [])
+    [message] = run(
+        ActionNotifyUpdate(), tracker("EXTERNAL: complaint_updated", "complaint_updated", entities=entities)
+    )[0]
+    assert message["response"] == response and message["image"] is None

@@ -86,3 +86,16 @@ def test_images_go_by_link_and_custom_json_passes_through():
         "to": CITIZEN,
         **sticker,
     }
+
+
+def test_an_uploaded_photo_goes_by_its_media_id_and_never_by_a_link_as_well():
+    assert image_body(CITIZEN, media_id="880000000001") == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": CITIZEN,
+        "type": "image",
+        "image": {"id": "880000000001"},
+    }
+    both = image_body(CITIZEN, "https://example.org/x.jpg", "ਠੀਕ", media_id="7")
+    assert both["image"] == {"id": "7", "caption": "ਠੀਕ"}
+    assert len(image_body(CITIZEN, media_id="7", caption="x" * 5000)["image"]["caption"]) == 1024
