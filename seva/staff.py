@@ -216,11 +216,7 @@ class Staff:
             return None
         now = now or utcnow()
         with self.db.session() as session:
-            row = session.execute(
-                select(StaffSession, StaffUser)
-                .join(StaffUser, StaffSession.user_id == StaffUser.id)
-                .where(StaffSession.token_hash == hash_token(token))
-            ).first()
+            row = _held(session, StaffSession, token)
             if row is None:
                 return None
             stored, user = row
@@ -282,11 +278,7 @@ class Staff:
             return None
         now = now or utcnow()
         with self.db.session() as session:
-            row = session.execute(
-                select(StaffToken, StaffUser)
-                .join(StaffUser, StaffToken.user_id == StaffUser.id)
-                .where(StaffToken.token_hash == hash_token(token))
-            ).first()
+            row = _held(session, StaffToken, token)
             if row is None:
                 return None
             stored, user = row
@@ -316,6 +308,15 @@ def _member(user: StaffUser) -> StaffMember:
         user.language or "en",
         tuple(c.tenant_id for c in user.cities),
     )
+
+
+def _held(session, credential, secret: str):
+    """The stored token or console session of this secret, with its user; None for a secret Seva never gave."""
+    return session.execute(
+        select(credential, StaffUser)
+        .join(StaffUser, credential.user_id == StaffUser.id)
+        .where(credential.token_hash == hash_token(secret))
+    ).first()
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -24,11 +24,10 @@ from sqlalchemy import select, update
 
 from seva.models import Attachment, Complaint, ComplaintEvent, Notification, StaffSession, StaffUser
 from seva.staff import hash_token
-from seva.storage import Database
 from seva.workflow import Actor
 from staff.console.texts import load_texts
-from tests.helpers import DOWN_DATABASE_URL, a_postgres_schema, postgres_schema_url
-from tests.integration.test_staff_api import JPEG, Seed
+from tests.helpers import DOWN_DATABASE_URL, postgres_schema_url
+from tests.integration.seeding import JPEG, Seed
 from tests.servers import StaffApiServer
 
 PASSWORD = "correct horse battery"
@@ -231,25 +230,6 @@ class Console:
             user = session.scalar(select(StaffUser).where(StaffUser.username == username))
             session.expunge_all()
             return user
-
-
-@pytest.fixture(scope="module")
-def schema() -> Iterator[str]:
-    with a_postgres_schema("seva_console") as name:
-        yield name
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("console_media").resolve()
-
-
-@pytest.fixture(scope="module")
-def seed(schema, media) -> Iterator[Seed]:
-    database = Database(postgres_schema_url(schema))
-    database.ensure_schema()
-    yield Seed(database, media)
-    database.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -6,28 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterator, Optional
 
 import pytest
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from seva.catalogue import load_catalogue
-from seva.complaints import Complaints, ComplaintView, Draft
-from seva.lifecycle import Lifecycle
 from seva.models import Complaint, Notification, StaffToken
-from seva.staff import Staff, hash_token
-from seva.storage import Database
+from seva.staff import hash_token
 from seva.workflow import Actor
-from tests.helpers import DOWN_DATABASE_URL, a_postgres_schema, postgres_schema_url, services_on
+from tests.helpers import DOWN_DATABASE_URL, postgres_schema_url, services_on
+from tests.integration.seeding import JPEG
 from tests.openapi_validation import OpenApi
 from tests.servers import StaffApiServer
 
 LONG_AGO = datetime(2020, 1, 6, 9, 0, tzinfo=timezone.utc)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
 
 
 class Client:
@@ -54,70 +49,6 @@ class Client:
         )
         self.openapi.check(method, path, response)
         return response
-
-
-class Seed:
-    """Staff and complaints put straight into the server's database, each test with names of its own."""
-
-    def __init__(self, database: Database, media: Path):
-        self.db, self.media = database, media
-        catalogue = load_catalogue()
-        self.staff = Staff(database, catalogue)
-        self.complaints = Complaints(database, catalogue)
-        self.lifecycle = Lifecycle(database, catalogue)
-
-    def member(self, role: str, city: str) -> tuple:
-        """(username, token) of a new staff member."""
-        username = f"{role.lower()}-{uuid.uuid4().hex[:8]}"
-        self.staff.add(username, f"{role} of {city}", role, city)
-        return username, self.staff.issue_token(username)
-
-    def complaint(
-        self, city: str, service_code: str = "StreetLightNotWorking", now: Optional[datetime] = None, **draft
-    ) -> ComplaintView:
-        values = dict(
-            description="the streetlight outside my house is dead since a week",
-            locality_code="L1",
-            locality_name="Model Town",
-            latitude=31.326,
-            longitude=75.576,
-        )
-        values.update(draft)
-        view, _ = self.complaints.file(
-            f"91{uuid.uuid4().int % 10**10:010d}",
-            "whatsapp",
-            "en",
-            Draft(service_code, city, **values),
-            uuid.uuid4().hex,
-            now=now,
-        )
-        return view
-
-    def notifications(self, number: str) -> int:
-        with self.db.session() as session:
-            return session.scalar(
-                select(func.count()).select_from(Notification).join(Complaint).where(Complaint.number == number)
-            )
-
-
-@pytest.fixture(scope="module")
-def schema() -> Iterator[str]:
-    """A PostgreSQL schema for this module's server."""
-    with a_postgres_schema("seva_staff_api") as name:
-        yield name
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("media").resolve()
-
-
-@pytest.fixture(scope="module")
-def seed(schema, media) -> Iterator[Seed]:
-    database = Database(postgres_schema_url(schema))
-    database.ensure_schema()
-    yield Seed(database, media)
-    database.dispose()
 
 
 @pytest.fixture(scope="module")
