@@ -15,8 +15,9 @@ from rasa_sdk.types import DomainDict
 from actions import conversation as conv
 from actions.replies import NOT_GIVEN
 from seva.catalogue import load_catalogue
+from seva.escalation import load_ladders
 from seva.responses import load_responses
-from seva.workflow import REOPEN_WINDOW
+from seva.workflow import ESCALATE, REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)
 RESPONSES = {
@@ -25,6 +26,7 @@ RESPONSES = {
     "RESOLVE": "utter_update_resolved",
     "REJECT": "utter_update_rejected",
     "COMMENT": "utter_update_commented",
+    "ESCALATE": "utter_update_escalated",
 }
 # An assignment tells staff's words only when they said some.
 WITH_COMMENT = {"ASSIGN": "utter_update_assigned_with_comment"}
@@ -43,6 +45,8 @@ class ActionNotifyUpdate(Action):
             logger.warning("An update for %s without its action, service or status: nothing said", tracker.sender_id)
             return []
         language = conv.language(tracker)
+        if action == ESCALATE:
+            return self._escalated(dispatcher, tracker, catalogue, service, status, language)
         said = load_responses().citizen_comment(
             conv.entity(tracker, "update_template"), conv.entity(tracker, "update_comment"), language
         )
@@ -55,5 +59,24 @@ class ActionNotifyUpdate(Action):
             status=catalogue.label("statuses", status, language),
             comment=said or NOT_GIVEN,
             days=REOPEN_WINDOW.days,
+        )
+        return []
+
+    @staticmethod
+    def _escalated(dispatcher, tracker, catalogue, service, status, language) -> List[Dict]:
+        number = conv.entity(tracker, "update_level") or ""
+        level = load_ladders().level(
+            conv.entity(tracker, "update_city") or "", service.category, int(number) if number.isdigit() else 0
+        )
+        if level is None:
+            logger.warning("An escalation for %s without its level or city: nothing said", tracker.sender_id)
+            return []
+        dispatcher.utter_message(
+            response=RESPONSES[ESCALATE],
+            number=conv.entity(tracker, "update_number"),
+            service_name=service.name(language),
+            status=catalogue.label("statuses", status, language),
+            who=level.title(language),
+            expected=conv.entity(tracker, "update_expected") or NOT_GIVEN,
         )
         return []

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 import aiohttp
 
 from seva.catalogue import Catalogue
+from seva.escalation import Ladders, day_of, load_ladders
 from seva.outbox import Update
 from seva.responses import ResponseTemplates
 from whatsapp_cloud.api import GraphApi, SendError
@@ -49,6 +50,12 @@ class RasaDelivery:
             entities["update_template"] = update.template
         if update.photo:
             entities["update_photo"] = update.photo
+        if update.escalated_to is not None and update.expected is not None:
+            entities.update(
+                update_level=str(update.escalated_to.number),
+                update_city=update.tenant_id,
+                update_expected=day_of(update.expected),
+            )
         body = {"name": UPDATE_INTENT, "entities": entities}
         url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
         try:
@@ -87,11 +94,19 @@ def _is_receipt(event: Dict[str, Any], notification_id: int) -> bool:
 class TemplateDelivery:
     """The update template: body parameters {{1}} number, {{2}} service, {{3}} new status, {{4}} comment."""
 
-    def __init__(self, api: GraphApi, template: str, catalogue: Catalogue, responses: ResponseTemplates):
+    def __init__(
+        self,
+        api: GraphApi,
+        template: str,
+        catalogue: Catalogue,
+        responses: ResponseTemplates,
+        ladders: Optional[Ladders] = None,
+    ):
         self.api = api
         self.template = template
         self.catalogue = catalogue
         self.responses = responses
+        self.ladders = ladders or load_ladders()
 
     async def deliver(self, update: Update) -> None:
         language = update.language
@@ -100,12 +115,15 @@ class TemplateDelivery:
             self.catalogue.services[update.service_code].name(language),
             self.catalogue.label("statuses", update.status, language),
             # WhatsApp refuses parameters with new lines or runs of spaces.
-            " ".join((self.responses.citizen_comment(update.template, update.comment, language) or NOT_GIVEN).split())[
-                :1000
-            ],
+            " ".join((self._said(update, language) or NOT_GIVEN).split())[:1000],
         ]
         body = template_body(update.recipient, self.template, template_language(language), parameters)
         try:
             await self.api.send(body)
         except SendError as error:
             raise DeliveryError(f"WhatsApp did not take the template: {error}") from None
+
+    def _said(self, update: Update, language: str) -> Optional[str]:
+        if update.escalated_to is not None and update.expected is not None:
+            return self.ladders.notice(update.escalated_to, update.expected, language)
+        return self.responses.citizen_comment(update.template, update.comment, language)

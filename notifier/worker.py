@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
@@ -11,11 +12,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.delivery import DeliveryError, RasaDelivery, TemplateDelivery
 from seva.bootstrap import Services
+from seva.escalation import Escalation
 from seva.outbox import Outbox, Update
 from seva.storage import utcnow
 from whatsapp_cloud.api import GraphApi
 
 logger = logging.getLogger(__name__)
+# How often the worker looks for overdue complaints to escalate: days-long deadlines need no finer clock.
+ESCALATE_EVERY = 60.0
 # WhatsApp lets a business write freely for 24 hours after the citizen's last message; keep a margin.
 FREE_WINDOW = timedelta(hours=23, minutes=50)
 
@@ -28,12 +32,17 @@ class Worker:
         templates: Optional[TemplateDelivery],
         last_message_at: Callable[[str], Optional[datetime]],
         batch: int = 20,
+        escalation: Optional[Escalation] = None,
+        escalate_every: float = ESCALATE_EVERY,
     ):
         self.outbox = outbox
         self.rasa = rasa
         self.templates = templates
         self.last_message_at = last_message_at
         self.batch = batch
+        self.escalation = escalation
+        self.escalate_every = escalate_every
+        self._escalated_at = float("-inf")
 
     @classmethod
     def from_services(cls, services: Services) -> Worker:
@@ -48,6 +57,7 @@ class Worker:
             RasaDelivery(settings.rasa_url, settings.rasa_auth_token),
             templates,
             services.citizens.last_whatsapp_at,
+            escalation=services.escalation,
         )
 
     async def run_once(self) -> int:
@@ -57,12 +67,24 @@ class Worker:
             await self._deliver(update)
         return len(updates)
 
+    async def escalate(self) -> int:
+        """Escalates what is due (at most every `escalate_every` seconds); how many complaints went up."""
+        if self.escalation is None or time.monotonic() - self._escalated_at < self.escalate_every:
+            return 0
+        self._escalated_at = time.monotonic()
+        escalated = await asyncio.to_thread(self.escalation.run_once)
+        if escalated:
+            logger.info("%d overdue complaint(s) escalated", escalated)
+        return escalated
+
     async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
         while not stop.is_set():
             try:
+                # Escalations write notifications: they go out in this same round.
+                await self.escalate()
                 tried = await self.run_once()
             except SQLAlchemyError:
-                logger.exception("The outbox is out of reach; trying again in %s s", interval)
+                logger.exception("The database is out of reach; trying again in %s s", interval)
                 tried = 0
             if not tried:
                 try:

@@ -16,6 +16,7 @@ from seva.catalogue import Catalogue, load_catalogue
 from seva.citizens import Citizens
 from seva.complaints import Complaints
 from seva.dashboard import Statistics
+from seva.escalation import Escalation
 from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
 from seva.responses import ResponseTemplates, load_responses
@@ -37,6 +38,7 @@ class Services:
     staff: Staff
     statistics: Statistics
     outbox: Outbox
+    escalation: Escalation
     throttle: Throttle
 
     def close(self) -> None:
@@ -68,6 +70,7 @@ def build(settings: Settings) -> Services:
         ),
         statistics=Statistics(database, catalogue),
         outbox=Outbox(database),
+        escalation=Escalation(database, catalogue),
         throttle=Throttle(settings.citizen_messages_per_minute),
     )
 

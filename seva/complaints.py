@@ -64,6 +64,8 @@ class HistoryEntry:
     role: str
     comment: Optional[str]
     template: Optional[str] = None
+    # The escalation level an ESCALATE entry reached.
+    level: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class ComplaintView:
     longitude: Optional[float]
     photos: Tuple[str, ...]
     history: Tuple[HistoryEntry, ...]
+    escalation_level: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -133,6 +136,8 @@ class Query:
     # Any of these statuses (a tab of the console's queue), when no one status is asked for.
     statuses: Tuple[str, ...] = ()
     locality_code: Optional[str] = None
+    # Only open complaints that have gone up their escalation ladder.
+    escalated: bool = False
 
     def conditions(self, now: datetime) -> list:
         conditions = []
@@ -146,6 +151,8 @@ class Query:
             conditions.append(Complaint.status.in_(self.statuses))
         if self.locality_code:
             conditions.append(Complaint.locality_code == self.locality_code)
+        if self.escalated:
+            conditions.append(and_(Complaint.status.in_(OPEN_STATUSES), Complaint.escalation_level > 0))
         if self.category:
             conditions.append(Complaint.category == self.category)
         if self.assigned_to:
@@ -284,17 +291,20 @@ class Complaints:
             return Page(tuple(view_of(c) for c in rows), query.page, total, query.page_size)
 
     def counts(self, query: Query, now: Optional[datetime] = None) -> Dict[str, int]:
-        """How many complaints match the filters but their status and lateness, by status; "overdue": how many
-        of them are overdue (the console's tabs)."""
+        """How many complaints match the filters but their status, lateness and escalation, by status; and how many
+        of them are "overdue" and "escalated" (the console's tabs)."""
         now = now or utcnow()
-        every = replace(query, status=None, statuses=(), overdue=None)
+        every = replace(query, status=None, statuses=(), overdue=None, escalated=False)
         with self.db.session() as session:
             rows = session.execute(
                 select(Complaint.status, func.count()).where(*every.conditions(now)).group_by(Complaint.status)
             )
             counts = {status: count for status, count in rows}
-            late = replace(every, overdue=True).conditions(now)
-            counts["overdue"] = session.scalar(select(func.count()).select_from(Complaint).where(*late)) or 0
+            for name, only in (
+                ("overdue", replace(every, overdue=True)),
+                ("escalated", replace(every, escalated=True)),
+            ):
+                counts[name] = session.scalar(select(func.count()).select_from(Complaint).where(*only.conditions(now)))
         return counts
 
     def export(self, query: Query, now: Optional[datetime] = None) -> Iterator[ComplaintView]:
@@ -358,8 +368,17 @@ def view_of(c: Complaint) -> ComplaintView:
         photos=tuple(a.uri for a in c.attachments if a.kind == "photo"),
         history=tuple(
             HistoryEntry(
-                aware(e.created_at), e.action, e.from_status, e.to_status, e.actor, e.role, e.comment, e.template
+                aware(e.created_at),
+                e.action,
+                e.from_status,
+                e.to_status,
+                e.actor,
+                e.role,
+                e.comment,
+                e.template,
+                e.level,
             )
             for e in c.events
         ),
+        escalation_level=c.escalation_level or 0,
     )

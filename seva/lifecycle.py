@@ -93,16 +93,7 @@ class Lifecycle:
                 complaint.attachments.append(attachment)
             session.flush()
             if actor.role != CITIZEN:
-                session.add(
-                    Notification(
-                        event_id=event.id,
-                        complaint_id=complaint.id,
-                        recipient=complaint.sender_id,
-                        channel=complaint.channel,
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
-                )
+                session.add(Notification.of(event, complaint, now))
             session.flush()
             return view_of(complaint)
 

@@ -10,6 +10,7 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from seva.escalation import Ladders, Level, load_ladders
 from seva.models import Attachment, Citizen, Complaint, ComplaintEvent, Notification
 from seva.storage import Database, aware, utcnow
 
@@ -33,6 +34,7 @@ class Update:
     attempts: int
     number: str
     service_code: str
+    tenant_id: str
     action: str
     status: str
     comment: Optional[str]
@@ -40,11 +42,15 @@ class Update:
     # The response template staff chose, and the photo they sent with it (a proof of fix), if any.
     template: Optional[str] = None
     photo: Optional[str] = None
+    # An escalation: the level reached, and by when that level is to act.
+    escalated_to: Optional[Level] = None
+    expected: Optional[datetime] = None
 
 
 class Outbox:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, ladders: Optional[Ladders] = None):
         self.db = database
+        self.ladders = ladders or load_ladders()
 
     def claim(self, limit: int = 20, now: Optional[datetime] = None) -> List[Update]:
         """Notifications due now, each now leased to the caller for LEASE."""
@@ -102,14 +108,14 @@ class Outbox:
             rows = session.execute(select(Notification.state, func.count()).group_by(Notification.state))
             return {state: count for state, count in rows}
 
-    @staticmethod
-    def _update(session, notification: Notification) -> Update:
+    def _update(self, session, notification: Notification) -> Update:
         event: ComplaintEvent = notification.event
         complaint: Complaint = notification.complaint
         citizen = session.get(Citizen, notification.recipient)
         photo = session.scalar(
             select(Attachment.uri).where(Attachment.event_id == event.id).order_by(Attachment.id).limit(1)
         )
+        level = self.ladders.level(complaint.tenant_id, complaint.category, event.level) if event.level else None
         return Update(
             id=notification.id,
             recipient=notification.recipient,
@@ -119,12 +125,15 @@ class Outbox:
             attempts=notification.attempts,
             number=complaint.number,
             service_code=complaint.service_code,
+            tenant_id=complaint.tenant_id,
             action=event.action,
             status=event.to_status,
             comment=event.comment,
             at=aware(event.created_at),
             template=event.template,
             photo=photo,
+            escalated_to=level,
+            expected=aware(event.created_at) + timedelta(days=level.days) if level else None,
         )
 
 

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Protocol, Tuple
 
 CITIZEN, GRO, LME, ADMIN = "CITIZEN", "GRO", "LME", "ADMIN"
+# Seva itself, when it escalates an overdue complaint.
+SYSTEM = "SYSTEM"
 STAFF_ROLES = (GRO, LME, ADMIN)
 
 PENDINGFORASSIGNMENT = "PENDINGFORASSIGNMENT"
@@ -33,7 +35,7 @@ REOPEN_WINDOW = timedelta(days=10)
 LME_SLA = timedelta(days=3)
 RATINGS = range(1, 6)
 
-APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT = (
+APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT, ESCALATE = (
     "APPLY",
     "ASSIGN",
     "REJECT",
@@ -42,6 +44,7 @@ APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT = (
     "REOPEN",
     "RATE",
     "COMMENT",
+    "ESCALATE",
 )
 
 
@@ -58,17 +61,21 @@ class Actor:
 
     @property
     def label(self) -> str:
-        kind = {CITIZEN: "citizen", ADMIN: "admin"}.get(self.role, "staff")
+        kind = {CITIZEN: "citizen", ADMIN: "admin", SYSTEM: "seva"}.get(self.role, "staff")
         return f"{kind}:{self.name}"
 
     @classmethod
     def citizen(cls, sender_id: str) -> Actor:
         return cls(CITIZEN, sender_id)
 
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(SYSTEM, "escalation")
+
     def may_see(self, tenant_id: str) -> bool:
         """Whether complaints of this city are this actor's to see: a staff member's own city's, an
         administrator's cities', the command line's all. (A citizen sees their own complaints, whichever city.)"""
-        if self.role == CITIZEN or (self.role == ADMIN and self.tenant_id is None):
+        if self.role in (CITIZEN, SYSTEM) or (self.role == ADMIN and self.tenant_id is None):
             return True
         return tenant_id == self.tenant_id or tenant_id in self.cities
 
@@ -131,6 +138,8 @@ TRANSITIONS: Mapping[str, Transition] = {
         Transition(
             COMMENT, frozenset({CITIZEN, GRO, LME, ADMIN}), {s: None for s in OPEN_STATUSES}, needs_comment=True
         ),
+        # An overdue complaint goes up the ladder (seva.escalation); its status stays.
+        Transition(ESCALATE, frozenset({SYSTEM}), {s: None for s in OPEN_STATUSES}),
     )
 }
 STAFF_ACTIONS = (ASSIGN, REJECT, RESOLVE, REASSIGN, COMMENT)

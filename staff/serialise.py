@@ -61,6 +61,7 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "updated_at": iso(view.updated_at),
         "stage_due_at": iso(view.stage_due_at),
         "rating": view.rating,
+        "escalation_level": view.escalation_level,
         "history": history(view),
         "allowed_actions": actions_for(caller, view, now),
     }
@@ -76,10 +77,14 @@ def photo(number: str, index: int, uri: str) -> Dict[str, str]:
 def history(view: ComplaintView) -> List[Dict[str, Any]]:
     entries = []
     for entry in view.history:
-        item = {"at": iso(entry.at), "action": entry.action}
+        item: Dict[str, Any] = {"at": iso(entry.at), "action": entry.action}
         if entry.from_status is not None:
             item["from_status"] = entry.from_status
         item.update(status=entry.status, actor=entry.actor, role=entry.role, comment=entry.comment)
+        if entry.template is not None:
+            item["template"] = entry.template
+        if entry.level is not None:
+            item["level"] = entry.level
         entries.append(item)
     return entries
 

@@ -48,6 +48,9 @@ class Complaint(Base):
     first_resolved_at = Column(DateTime(timezone=True))
     decisions = Column(Integer, nullable=False, default=0)
     reopens = Column(Integer, nullable=False, default=0)
+    # How far up its escalation ladder an overdue complaint has gone (0: not escalated), and when it last went up.
+    escalation_level = Column(Integer, nullable=False, default=0)
+    escalated_at = Column(DateTime(timezone=True))
 
     events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
@@ -60,6 +63,7 @@ class Complaint(Base):
         comment: Optional[str],
         changes: Dict[str, Any],
         template: Optional[str] = None,
+        level: Optional[int] = None,
     ) -> "ComplaintEvent":
         """Applies the workflow's changes and writes the history entry that tells of them."""
         for name, value in changes.items():
@@ -76,6 +80,7 @@ class Complaint(Base):
             role=actor.role,
             comment=comment,
             template=template,
+            level=level,
             created_at=changes["updated_at"],
         )
         self.events.append(event)
@@ -97,6 +102,8 @@ class ComplaintEvent(Base):
     comment = Column(Text)
     # The response template staff chose (seva.responses): the citizen hears it in their own language.
     template = Column(String(64))
+    # The escalation level an ESCALATE entry reached.
+    level = Column(Integer)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     complaint = relationship("Complaint", back_populates="events")

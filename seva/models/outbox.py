@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
@@ -29,6 +32,18 @@ class Notification(Base):
 
     event = relationship("ComplaintEvent")
     complaint = relationship("Complaint")
+
+    @classmethod
+    def of(cls, event: Any, complaint: Any, now: datetime) -> "Notification":
+        """The notification telling the complaint's citizen of this history entry, due now."""
+        return cls(
+            event_id=event.id,
+            complaint_id=complaint.id,
+            recipient=complaint.sender_id,
+            channel=complaint.channel,
+            created_at=now,
+            next_attempt_at=now,
+        )
 
 
 Index("ix_notifications_due", Notification.state, Notification.next_attempt_at)

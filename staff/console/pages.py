@@ -53,11 +53,13 @@ from staff.export import EXPORT_COLUMNS, export_row
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 25
 DASHBOARD_LOCALITIES = 25
-# Each tab of the queue and the statuses it shows; "overdue" is open and late, whatever the status.
+# Each tab of the queue and the statuses it shows; "overdue" is open and late, "escalated" open and gone up its
+# escalation ladder, whatever the status.
 TABS: Dict[str, tuple] = {
     "unassigned": (PENDINGFORASSIGNMENT, PENDINGFORREASSIGNMENT),
     "at_field": (PENDINGATLME,),
     "overdue": (PENDINGFORASSIGNMENT, PENDINGFORREASSIGNMENT, PENDINGATLME),
+    "escalated": (PENDINGFORASSIGNMENT, PENDINGFORREASSIGNMENT, PENDINGATLME),
     "resolved": (RESOLVED, CLOSEDAFTERRESOLUTION),
     "rejected": (REJECTED, CLOSEDAFTERREJECTION),
     "all": (),
@@ -87,6 +89,7 @@ class ConsoleError(Exception):
 def register(app: Sanic, services: Services) -> None:
     app.ctx.statistics = services.statistics
     app.ctx.responses = services.responses
+    app.ctx.ladders = services.escalation.ladders
     app.ctx.console_https = services.settings.console_https
     app.ctx.pages = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -228,6 +231,7 @@ class Filters:
             category=self.category,
             locality_code=self.locality,
             overdue=True if self.overdue or self.tab == "overdue" else None,
+            escalated=self.tab == "escalated",
             assigned_to=assigned_to,
             page=self.page - 1,
             page_size=PAGE_SIZE,
@@ -281,12 +285,10 @@ async def queue(request: Request) -> HTTPResponse:
     result, counts = await asyncio.gather(
         asyncio.to_thread(complaints.search, query, now), asyncio.to_thread(complaints.counts, query, now)
     )
+    late = ("overdue", "escalated")
+    by_status = {k: v for k, v in counts.items() if k not in late}
     tab_counts = {
-        tab: counts["overdue"]
-        if tab == "overdue"
-        else sum(counts.get(s, 0) for s in statuses)
-        if statuses
-        else sum(v for k, v in counts.items() if k != "overdue")
+        tab: counts[tab] if tab in late else sum(by_status.get(s, 0) for s in statuses or by_status)
         for tab, statuses in TABS.items()
     }
     return render(
@@ -382,6 +384,7 @@ async def _complaint_page(
         done=request.args.get("done") if request.args.get("done") in STAFF_ACTIONS else None,
         problem=problem,
         locality=request.app.ctx.catalogue.locality(view.locality_code) if view.locality_code else None,
+        escalated_to=request.app.ctx.ladders.level(view.tenant_id, view.category, view.escalation_level),
     )
 
 

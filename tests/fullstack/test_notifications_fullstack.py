@@ -6,7 +6,7 @@ twice."""
 import asyncio
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from notifier.worker import Worker
 from seva.bootstrap import build
 from seva.catalogue import load_catalogue
 from seva.complaints import Complaints
+from seva.escalation import Escalation, day_of
 from seva.lifecycle import Lifecycle
 from seva.models import Complaint, Notification
 from seva.outbox import Outbox
@@ -239,3 +240,23 @@ def test_a_citizen_adds_a_photo_to_an_open_complaint(servers, database):
 def test_nothing_to_rate_gets_a_clear_answer(servers):
     replies = servers.say(f"rest-{uuid.uuid4().hex[:8]}", "I want to rate the service on my complaint")
     assert "no resolved or rejected complaint" in " ".join(r.get("text", "") for r in replies)
+
+
+async def test_an_overdue_complaint_escalates_and_the_citizen_hears_who_has_it_and_by_when(
+    servers, graph_api, database
+):
+    citizen = a_citizen()
+    say(servers, graph_api, wa.text(citizen, "नमस्ते जी"), expect=2)
+    filed = datetime.now(timezone.utc) - timedelta(days=15)  # a streetlight has 14 days
+    view, _ = Complaints(database, load_catalogue()).file(
+        citizen, "whatsapp", "hi", a_draft(tenant_id="pb.banga", locality_code=None), f"{citizen}:late", now=filed
+    )
+    before = len(graph_api.sent_to(citizen))
+    now = datetime.now(timezone.utc)
+    assert Escalation(database, load_catalogue()).run_once(now=now, cities=["pb.banga"]) >= 1
+    await deliver_all(worker(servers, database, graph_api))
+    [told] = graph_api.wait_for(citizen, before + 1)[before:]
+    text = shown([told])
+    assert view.number in text and "आपके शहर के शिकायत अधिकारी" in text
+    assert day_of(now + timedelta(days=3)) in text
+    assert notifications_of(database, view.number) == [("sent", 1, "rasa")]

@@ -14,6 +14,7 @@ from seva.workflow import (
     LME_SLA,
     REOPEN_WINDOW,
     STATUSES,
+    SYSTEM,
     TRANSITIONS,
     Actor,
     Refused,
@@ -44,7 +45,13 @@ class Complaint:
 
 def test_the_moves_are_pgrs_and_filing_is_one_of_them():
     moves = {(a, s): t.moves[s] for a, t in TRANSITIONS.items() for s in t.moves}
-    assert {k: v for k, v in moves.items() if k[0] != "COMMENT"} == {
+    # A comment and an escalation keep the status of any open complaint.
+    assert {(a, s) for (a, s), target in moves.items() if target is None} == {
+        (a, s)
+        for a in ("COMMENT", "ESCALATE")
+        for s in ("PENDINGFORASSIGNMENT", "PENDINGFORREASSIGNMENT", "PENDINGATLME")
+    }
+    assert {k: v for k, v in moves.items() if k[0] not in ("COMMENT", "ESCALATE")} == {
         ("APPLY", None): "PENDINGFORASSIGNMENT",
         ("ASSIGN", "PENDINGFORASSIGNMENT"): "PENDINGATLME",
         ("ASSIGN", "PENDINGFORREASSIGNMENT"): "PENDINGATLME",
@@ -60,7 +67,7 @@ def test_the_moves_are_pgrs_and_filing_is_one_of_them():
 
 
 def test_no_action_moves_a_complaint_from_a_status_the_table_does_not_name():
-    actors = {GRO: GRO_JAL, LME: LME_JAL, CITIZEN: CITIZEN_1}
+    actors = {GRO: GRO_JAL, LME: LME_JAL, CITIZEN: CITIZEN_1, SYSTEM: Actor.system()}
     for action, transition in TRANSITIONS.items():
         role = next(iter(transition.roles - {ADMIN}))
         for status in STATUSES:
@@ -149,3 +156,10 @@ def test_a_field_employee_sees_only_the_complaints_assigned_to_them():
     assert may_view(LME_JAL, at_them) and not may_view(OTHER_LME, at_them)
     assert not may_view(LME_JAL, Complaint("PENDINGFORASSIGNMENT"))
     assert may_view(GRO_JAL, at_them) and not may_view(GRO_AMRITSAR, at_them)
+
+
+def test_only_seva_escalates_and_only_an_open_complaint():
+    assert decide("ESCALATE", Actor.system(), Complaint("PENDINGATLME", assigned_to="lme.jalandhar"), NOW) is None
+    assert refusal("ESCALATE", GRO_JAL, Complaint("PENDINGFORASSIGNMENT"), NOW).reason == "role"
+    assert refusal("ESCALATE", Actor.system(), Complaint("RESOLVED"), NOW).reason == "status"
+    assert "ESCALATE" not in allowed_actions(GRO_JAL, Complaint("PENDINGFORASSIGNMENT"), NOW)
