@@ -59,6 +59,7 @@ class ActionNotifyUpdate(Action):
             status=catalogue.label("statuses", status, language),
             comment=said or NOT_GIVEN,
             days=REOPEN_WINDOW.days,
+            expected=conv.entity(tracker, "update_expected") or NOT_GIVEN,
         )
         return []
 

@@ -16,6 +16,7 @@ from actions import conversation as conv
 from actions.conversation import SKIPPED
 from seva.catalogue import load_catalogue
 from seva.complaints import ComplaintView, Page
+from seva.escalation import load_ladders
 from seva.numbering import LOCAL_TZ
 
 NOT_GIVEN = "—"
@@ -72,8 +73,14 @@ def status(view: ComplaintView, language: str) -> Dict[str, Any]:
         "city_name": catalogue.cities[view.tenant_id].name(language),
         "filed_on": local_time(view.created_at),
         "status": catalogue.label("statuses", view.status, language),
+        "expected": _expected(view),
         "history": history,
     }
+
+
+def _expected(view: ComplaintView) -> str:
+    expected = load_ladders().expected_by(view)
+    return local_date(expected) if expected else NOT_GIVEN
 
 
 def listing(page: Page, language: str, page_size: int) -> Dict[str, Any]:

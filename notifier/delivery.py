@@ -50,12 +50,10 @@ class RasaDelivery:
             entities["update_template"] = update.template
         if update.photo:
             entities["update_photo"] = update.photo
-        if update.escalated_to is not None and update.expected is not None:
-            entities.update(
-                update_level=str(update.escalated_to.number),
-                update_city=update.tenant_id,
-                update_expected=day_of(update.expected),
-            )
+        if update.expected is not None:
+            entities["update_expected"] = day_of(update.expected)
+        if update.escalated_to is not None:
+            entities.update(update_level=str(update.escalated_to.number), update_city=update.tenant_id)
         body = {"name": UPDATE_INTENT, "entities": entities}
         url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
         try:

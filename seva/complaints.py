@@ -95,6 +95,7 @@ class ComplaintView:
     photos: Tuple[str, ...]
     history: Tuple[HistoryEntry, ...]
     escalation_level: int = 0
+    escalated_at: Optional[datetime] = None
 
     @property
     def is_open(self) -> bool:
@@ -138,6 +139,11 @@ class Query:
     locality_code: Optional[str] = None
     # Only open complaints that have gone up their escalation ladder.
     escalated: bool = False
+    service_codes: Tuple[str, ...] = ()
+    # Filed from, to (both included).
+    filed_from: Optional[datetime] = None
+    filed_to: Optional[datetime] = None
+    numbers: Tuple[str, ...] = ()
 
     def conditions(self, now: datetime) -> list:
         conditions = []
@@ -153,6 +159,14 @@ class Query:
             conditions.append(Complaint.locality_code == self.locality_code)
         if self.escalated:
             conditions.append(and_(Complaint.status.in_(OPEN_STATUSES), Complaint.escalation_level > 0))
+        if self.service_codes:
+            conditions.append(Complaint.service_code.in_(self.service_codes))
+        if self.filed_from is not None:
+            conditions.append(Complaint.created_at >= self.filed_from)
+        if self.filed_to is not None:
+            conditions.append(Complaint.created_at <= self.filed_to)
+        if self.numbers:
+            conditions.append(Complaint.number.in_(self.numbers))
         if self.category:
             conditions.append(Complaint.category == self.category)
         if self.assigned_to:
@@ -290,6 +304,17 @@ class Complaints:
             ).all()
             return Page(tuple(view_of(c) for c in rows), query.page, total, query.page_size)
 
+    def newest(self, query: Query, limit: int, now: Optional[datetime] = None) -> List[ComplaintView]:
+        """The complaints matching the filters, the latest filed first, at most `limit`."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select_complaints()
+                .where(*query.conditions(now or utcnow()))
+                .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                .limit(limit)
+            ).all()
+            return [view_of(c) for c in rows]
+
     def counts(self, query: Query, now: Optional[datetime] = None) -> Dict[str, int]:
         """How many complaints match the filters but their status, lateness and escalation, by status; and how many
         of them are "overdue" and "escalated" (the console's tabs)."""
@@ -381,4 +406,5 @@ def view_of(c: Complaint) -> ComplaintView:
             for e in c.events
         ),
         escalation_level=c.escalation_level or 0,
+        escalated_at=aware(c.escalated_at) if c.escalated_at else None,
     )

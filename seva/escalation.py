@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Protocol, Sequence, Tuple
 
 from sqlalchemy import or_, select
 
@@ -21,9 +21,34 @@ from seva.complaints import overdue_at
 from seva.models import Complaint, Notification
 from seva.numbering import LOCAL_TZ
 from seva.storage import Database, aware, utcnow
-from seva.workflow import ESCALATE, Actor, decide, effects
+from seva.workflow import ESCALATE, OPEN_STATUSES, PENDINGATLME, Actor, decide, effects
 
 LADDERS_FILE = CATALOGUE_DIR / "escalation.json"
+
+
+class Expecting(Protocol):
+    """What the expected date of a complaint is reckoned from (a stored complaint has it, as does its view)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def due_at(self) -> datetime: ...
+
+    @property
+    def stage_due_at(self) -> Optional[datetime]: ...
+
+    @property
+    def escalation_level(self) -> int: ...
+
+    @property
+    def escalated_at(self) -> Optional[datetime]: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +119,18 @@ class Ladders:
         reached = ladder[level]
         return Step(reached, now + timedelta(days=reached.days))
 
+    def expected_by(self, complaint: Expecting) -> Optional[datetime]:
+        """When the citizen may expect action on an open complaint: its escalation level's day once escalated, the
+        field employee's deadline while it waits at them, else its due date; None once it is decided."""
+        if complaint.status not in OPEN_STATUSES:
+            return None
+        level = self.level(complaint.tenant_id, complaint.category, complaint.escalation_level or 0)
+        if level is not None and complaint.escalated_at is not None:
+            return aware(complaint.escalated_at) + timedelta(days=level.days)
+        if complaint.status == PENDINGATLME and complaint.stage_due_at is not None:
+            return aware(complaint.stage_due_at)
+        return aware(complaint.due_at)
+
     @property
     def shortest(self) -> timedelta:
         days = [level.days for ladder in self._all() for level in ladder]
@@ -106,8 +143,8 @@ class Ladders:
 
 
 def day_of(moment: datetime) -> str:
-    """A date as people in Punjab write it, whatever the language: 05/12/2026 (India time)."""
-    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
+    """A date as digits, which read the same in all three languages: 05-12-2026 (India time)."""
+    return moment.astimezone(LOCAL_TZ).strftime("%d-%m-%Y")
 
 
 def _ladder(levels) -> Tuple[Level, ...]:

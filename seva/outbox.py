@@ -42,7 +42,7 @@ class Update:
     # The response template staff chose, and the photo they sent with it (a proof of fix), if any.
     template: Optional[str] = None
     photo: Optional[str] = None
-    # An escalation: the level reached, and by when that level is to act.
+    # An escalation's level; and, while the complaint is open, when the citizen may expect action on it.
     escalated_to: Optional[Level] = None
     expected: Optional[datetime] = None
 
@@ -133,7 +133,7 @@ class Outbox:
             template=event.template,
             photo=photo,
             escalated_to=level,
-            expected=aware(event.created_at) + timedelta(days=level.days) if level else None,
+            expected=self.ladders.expected_by(complaint),
         )
 
 

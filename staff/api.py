@@ -1,7 +1,8 @@
 """The staff HTTP API: a GRO or field employee lists their city's complaints and acts on them; and the staff
 console (staff.console), served by the same process at `/`.
 
-Every API route but /health and /openapi.json needs `Authorization: Bearer <token>` (tokens from seva.staff).
+Every API route but /health, /openapi.json and the public Open311 API (staff.open311, under /open311/v2/) needs
+`Authorization: Bearer <token>` (tokens from seva.staff).
 Database calls block, so they run in threads (`asyncio.to_thread`), never on the event loop.
 """
 
@@ -27,7 +28,7 @@ from seva.numbering import NUMBER_PATTERN
 from seva.staff import StaffMember
 from seva.storage import utcnow
 from seva.workflow import Refused, may_view
-from staff import serialise
+from staff import open311, serialise
 from staff.console import pages as console
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
@@ -48,6 +49,8 @@ def create_app(services: Services) -> Sanic:
     app = Sanic("seva_staff", error_handler=Errors(), dumps=partial(json.dumps, ensure_ascii=False))
     # The console's proof-of-fix photo is the largest body any route takes; the API's take far less.
     app.config.REQUEST_MAX_SIZE = MAX_IMAGE_BYTES + MAX_BODY_BYTES
+    # Sanic's most: an Open311 client may ask for up to 1000 complaint numbers in one address.
+    app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.catalogue = services.catalogue
     app.ctx.staff = services.staff
     app.ctx.complaints = services.complaints
@@ -65,6 +68,7 @@ def create_app(services: Services) -> Sanic:
     app.add_route(act, "/complaints/<number:str>/actions", methods=["POST"])
     app.add_route(list_staff, "/staff", methods=["GET"])
     console.register(app, services)
+    open311.register(app)
     return app
 
 

@@ -28,9 +28,9 @@ def test_a_city_may_keep_a_ladder_of_its_own_for_a_category():
 def test_the_citizen_is_told_who_has_it_and_by_when_in_their_language():
     level = LADDERS.level("pb.jalandhar", "Garbage", 3)
     assert LADDERS.notice(level, NOW, "pa") == (
-        "ਇਸ ਦੀ ਸਮਾਂ-ਸੀਮਾ ਲੰਘ ਗਈ ਹੈ, ਹੁਣ ਇਹ ਕਮਿਸ਼ਨਰ ਕੋਲ ਹੈ, ਜਿਨ੍ਹਾਂ ਨੇ 01/12/2026 ਤੱਕ ਕਾਰਵਾਈ ਕਰਨੀ ਹੈ।"
+        "ਇਸ ਦੀ ਸਮਾਂ-ਸੀਮਾ ਲੰਘ ਗਈ ਹੈ, ਹੁਣ ਇਹ ਕਮਿਸ਼ਨਰ ਕੋਲ ਹੈ, ਜਿਨ੍ਹਾਂ ਨੇ 01-12-2026 ਤੱਕ ਕਾਰਵਾਈ ਕਰਨੀ ਹੈ।"
     )
-    assert day_of(datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)) == "02/12/2026"  # already the 2nd in India
+    assert day_of(datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)) == "02-12-2026"  # already the 2nd in India
 
 
 def test_a_level_without_a_title_in_every_language_is_refused(tmp_path):
