@@ -1,5 +1,7 @@
 """The custom actions and the complaint form, run as the action server runs them, on a real SQLite database."""
 
+from datetime import timedelta
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
@@ -12,6 +14,8 @@ from actions.actions import (
     ActionTrackComplaint,
 )
 from actions.forms import ActionAskComplaintCategory, ActionAskConfirmed, ActionAskLocality, ValidateComplaintForm
+from actions.replies import local_date
+from seva.escalation import Escalation
 from seva.models import Complaint
 from tests.helpers import DOWN_DATABASE_URL, services_on, tracker
 
@@ -139,6 +143,19 @@ def test_tracking_by_number_shows_status_and_history(services):
     assert status["number"] == number and status["status"] == "Filed, waiting to be assigned"
     assert status["place"] == "Model Town" and status["city_name"] == "Jalandhar"
     assert "Filed" in status["history"]
+    assert status["expected"] == local_date(services.complaints.get(number).due_at)
+
+
+def test_an_escalated_complaint_tells_its_escalation_and_the_new_expected_day(services):
+    number = file_some(services, 1)[0]
+    later = services.complaints.get(number).due_at + timedelta(days=1)
+    assert Escalation(services.database, services.catalogue).run_once(now=later) == 1
+    _, messages = run(
+        ActionTrackComplaint(services),
+        tracker(f"status of {number}", "track_complaint", entities=[{"entity": "complaint_id", "value": number}]),
+    )
+    assert "Escalated, being overdue" in messages[0]["history"]
+    assert messages[0]["expected"] == local_date(later + timedelta(days=3))
 
 
 def test_someone_elses_complaint_is_not_found(services):

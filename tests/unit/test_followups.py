@@ -214,8 +214,9 @@ def test_an_assignment_tells_staffs_words_only_when_they_said_some(said, respons
         {"entity": "update_action", "value": "ASSIGN"},
         {"entity": "update_service", "value": "StreetLightNotWorking"},
         {"entity": "update_status", "value": "PENDINGATLME"},
+        {"entity": "update_expected", "value": "04-12-2026"},
     ] + ([{"entity": "update_comment", "value": said}] if said else [])
     [message] = run(
         ActionNotifyUpdate(), tracker("EXTERNAL: complaint_updated", "complaint_updated", entities=entities)
     )[0]
-    assert message["response"] == response and message["image"] is None
+    assert message["response"] == response and message["image"] is None and message["expected"] == "04-12-2026"
