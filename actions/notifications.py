@@ -17,7 +17,7 @@ from actions.replies import NOT_GIVEN
 from seva.catalogue import load_catalogue
 from seva.escalation import load_ladders
 from seva.responses import load_responses
-from seva.workflow import ESCALATE, REOPEN_WINDOW
+from seva.workflow import ESCALATE, MERGE, REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)
 RESPONSES = {
@@ -27,7 +27,10 @@ RESPONSES = {
     "REJECT": "utter_update_rejected",
     "COMMENT": "utter_update_commented",
     "ESCALATE": "utter_update_escalated",
+    "MERGE": "utter_update_merged",
 }
+# What a citizen following someone else's complaint hears of any change to it.
+FOLLOWED = "utter_update_followed"
 # An assignment tells staff's words only when they said some.
 WITH_COMMENT = {"ASSIGN": "utter_update_assigned_with_comment"}
 
@@ -45,14 +48,19 @@ class ActionNotifyUpdate(Action):
             logger.warning("An update for %s without its action, service or status: nothing said", tracker.sender_id)
             return []
         language = conv.language(tracker)
-        if action == ESCALATE:
+        following = conv.entity(tracker, "update_following") == "yes" and action != MERGE
+        if action == ESCALATE and not following:
             return self._escalated(dispatcher, tracker, catalogue, service, status, language)
         said = load_responses().citizen_comment(
             conv.entity(tracker, "update_template"), conv.entity(tracker, "update_comment"), language
         )
         # The proof of the fix goes in the same message as the words that explain it: the channel sends them as one.
         dispatcher.utter_message(
-            response=WITH_COMMENT.get(action, RESPONSES[action]) if said else RESPONSES[action],
+            response=FOLLOWED
+            if following
+            else WITH_COMMENT.get(action, RESPONSES[action])
+            if said
+            else RESPONSES[action],
             image=conv.entity(tracker, "update_photo"),
             number=conv.entity(tracker, "update_number"),
             service_name=service.name(language),
@@ -60,6 +68,7 @@ class ActionNotifyUpdate(Action):
             comment=said or NOT_GIVEN,
             days=REOPEN_WINDOW.days,
             expected=conv.entity(tracker, "update_expected") or NOT_GIVEN,
+            kept=conv.entity(tracker, "update_kept") or NOT_GIVEN,
         )
         return []
 

@@ -54,6 +54,10 @@ class RasaDelivery:
             entities["update_expected"] = day_of(update.expected)
         if update.escalated_to is not None:
             entities.update(update_level=str(update.escalated_to.number), update_city=update.tenant_id)
+        if update.following:
+            entities["update_following"] = "yes"
+        if update.merged_into:
+            entities["update_kept"] = update.merged_into
         body = {"name": UPDATE_INTENT, "entities": entities}
         url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
         try:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from seva.catalogue import Catalogue
 from seva.limits import MAX_DESCRIPTION, MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
-from seva.models import Attachment, Complaint, DailySequence
+from seva.models import Attachment, Complaint, ComplaintFollower, DailySequence
 from seva.numbering import LOCAL_TZ, canonical_number, complaint_number
 from seva.storage import Database, aware, utcnow
 from seva.text import clean_text
@@ -96,6 +96,8 @@ class ComplaintView:
     history: Tuple[HistoryEntry, ...]
     escalation_level: int = 0
     escalated_at: Optional[datetime] = None
+    followers: int = 0
+    merged_into: Optional[str] = None
 
     @property
     def is_open(self) -> bool:
@@ -245,20 +247,22 @@ class Complaints:
                 return view_of(existing), False
 
     def find(self, sender_id: str, number: str) -> Optional[ComplaintView]:
-        """The citizen's own complaint with that number; someone else's is as good as absent."""
+        """The citizen's own complaint with that number, or one they follow; anyone else's is as good as absent."""
         number = canonical_number(number) or ""
         with self.db.session() as session:
             complaint = session.scalar(
-                select_complaints().where(Complaint.number == number, Complaint.sender_id == sender_id)
+                select_complaints().where(
+                    Complaint.number == number, or_(Complaint.sender_id == sender_id, _followed_by(sender_id))
+                )
             )
             return view_of(complaint) if complaint else None
 
     def list_for(self, sender_id: str, page: int = 0, now: Optional[datetime] = None) -> Page:
-        """Open complaints, newest first, then those closed in the recent past."""
+        """The citizen's open complaints and those they follow, newest first, then those closed in the recent past."""
         now = now or utcnow()
         is_open = Complaint.status.in_(OPEN_STATUSES)
         mine = and_(
-            Complaint.sender_id == sender_id,
+            or_(Complaint.sender_id == sender_id, _followed_by(sender_id)),
             or_(is_open, Complaint.updated_at >= now - RECENT_CLOSED),
         )
         with self.db.session() as session:
@@ -362,6 +366,15 @@ class Complaints:
         return complaint_number(day, last)
 
 
+def _followed_by(sender_id: str):
+    """The condition of a complaint this citizen follows."""
+    return (
+        select(ComplaintFollower.complaint_id)
+        .where(ComplaintFollower.complaint_id == Complaint.id, ComplaintFollower.sender_id == sender_id)
+        .exists()
+    )
+
+
 def select_complaints():
     return select(Complaint).options(selectinload(Complaint.events), selectinload(Complaint.attachments))
 
@@ -407,4 +420,6 @@ def view_of(c: Complaint) -> ComplaintView:
         ),
         escalation_level=c.escalation_level or 0,
         escalated_at=aware(c.escalated_at) if c.escalated_at else None,
+        followers=len(c.followers),
+        merged_into=c.merged_into,
     )

@@ -196,6 +196,6 @@ class Escalation:
                 changes.update(escalation_level=step.level.number, escalated_at=now)
                 event = complaint.record(ESCALATE, complaint.status, system, None, changes, level=step.level.number)
                 session.flush()
-                session.add(Notification.of(event, complaint, now))
+                session.add_all(Notification.for_all(event, complaint, now))
                 escalated += 1
         return escalated

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seva.catalogue import Catalogue
 from seva.complaints import ComplaintView, select_complaints, view_of
-from seva.models import Attachment, Complaint, Notification, StaffUser
+from seva.models import Attachment, Complaint, ComplaintFollower, Notification, StaffUser
 from seva.numbering import canonical_number
 from seva.responses import ResponseTemplates, load_responses
 from seva.storage import Database, aware, utcnow
 from seva.text import clean_text
-from seva.workflow import ASSIGN, CITIZEN, LME, Actor, Refused, decide, effects
+from seva.workflow import ASSIGN, CITIZEN, LME, MERGE, OPEN_STATUSES, Actor, Refused, decide, effects
 
 MAX_COMMENT = 2000
+
+
+def _follow(kept: Complaint, citizens: List[Tuple[str, str]], now: datetime) -> None:
+    """These citizens (sender id, channel) follow the complaint kept, unless it is theirs or they already do."""
+    present = {kept.sender_id} | {f.sender_id for f in kept.followers}
+    for sender_id, channel in citizens:
+        if sender_id not in present:
+            kept.followers.append(ComplaintFollower(sender_id=sender_id, channel=channel, created_at=now))
+            present.add(sender_id)
 
 
 class NotFound(Exception):
@@ -59,10 +68,12 @@ class Lifecycle:
         rating: Optional[int] = None,
         photo: Optional[Photo] = None,
         template: Optional[str] = None,
+        into: Optional[str] = None,
         now: Optional[datetime] = None,
     ) -> ComplaintView:
         """Takes the action or raises Refused (nothing changed) or NotFound. A response template (its code) says
-        what was done in the citizen's language, instead of or before the comment."""
+        what was done in the citizen's language, instead of or before the comment. MERGE closes the complaint into
+        the one numbered `into`, which its citizen and followers follow from then on."""
         now = now or utcnow()
         comment = clean_text(comment or "", MAX_COMMENT).strip() or None
         if template is not None and not self.responses.fits(template, action):
@@ -84,8 +95,11 @@ class Lifecycle:
             said = comment or (chosen.text("en") if chosen else None)
             target = decide(action, actor, standing, now, comment=said, rating=rating, with_photo=photo is not None)
             employee = self._field_employee(session, assignee, complaint.tenant_id) if action == ASSIGN else None
+            kept = self._kept(session, complaint, into) if action == MERGE else None
             sla = self.catalogue.services[complaint.service_code].sla
             changes = effects(action, target, now, sla, rating=rating, assignee=employee)
+            if kept is not None:
+                changes["merged_into"] = kept.number
             event = complaint.record(action, standing.status, actor, comment, changes, template=template)
             if photo is not None:
                 attachment = Attachment.photo(photo.uri, now, photo.mime_type, photo.sha256)
@@ -93,7 +107,14 @@ class Lifecycle:
                 complaint.attachments.append(attachment)
             session.flush()
             if actor.role != CITIZEN:
-                session.add(Notification.of(event, complaint, now))
+                session.add_all(Notification.for_all(event, complaint, now))
+            if kept is not None:
+                _follow(
+                    kept,
+                    [(complaint.sender_id, complaint.channel)]
+                    + [(f.sender_id, f.channel) for f in complaint.followers],
+                    now,
+                )
             session.flush()
             return view_of(complaint)
 
@@ -101,6 +122,18 @@ class Lifecycle:
         """Whether any complaint keeps this photo (the same photo may come with two actions at once)."""
         with self.db.session() as session:
             return session.scalar(select(Attachment.id).where(Attachment.uri == uri).limit(1)) is not None
+
+    @staticmethod
+    def _kept(session: Session, duplicate: Complaint, into: Optional[str]) -> Complaint:
+        """The complaint a duplicate is merged into: another open one of the same city."""
+        kept = session.scalar(
+            select(Complaint).where(Complaint.number == (canonical_number(into or "") or "")).with_for_update()
+        )
+        if kept is None or kept.tenant_id != duplicate.tenant_id or kept.id == duplicate.id:
+            raise Refused("merge_into", f"MERGE needs another complaint of {duplicate.tenant_id} to merge into.")
+        if kept.status not in OPEN_STATUSES:
+            raise Refused("merge_into", f"{kept.number} is closed: merge into a complaint still being worked on.")
+        return kept
 
     @staticmethod
     def _field_employee(session: Session, username: Optional[str], tenant_id: str) -> str:

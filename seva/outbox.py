@@ -45,6 +45,10 @@ class Update:
     # An escalation's level; and, while the complaint is open, when the citizen may expect action on it.
     escalated_to: Optional[Level] = None
     expected: Optional[datetime] = None
+    # Told to a citizen who follows the complaint, not the one who filed it.
+    following: bool = False
+    # A merged duplicate: the number of the complaint kept.
+    merged_into: Optional[str] = None
 
 
 class Outbox:
@@ -56,11 +60,13 @@ class Outbox:
         """Notifications due now, each now leased to the caller for LEASE."""
         now = now or utcnow()
         earlier = aliased(Notification)
-        # A complaint's updates are told in order: one waits while an earlier one is still to be sent.
+        # A complaint's updates are told to each citizen in order: one waits while an earlier one to the same citizen
+        # is still to be sent.
         waits = (
             select(earlier.id)
             .where(
                 earlier.complaint_id == Notification.complaint_id,
+                earlier.recipient == Notification.recipient,
                 earlier.state == PENDING,
                 earlier.id < Notification.id,
             )
@@ -134,6 +140,8 @@ class Outbox:
             photo=photo,
             escalated_to=level,
             expected=self.ladders.expected_by(complaint),
+            following=notification.recipient != complaint.sender_id,
+            merged_into=complaint.merged_into,
         )
 
 

@@ -35,7 +35,7 @@ REOPEN_WINDOW = timedelta(days=10)
 LME_SLA = timedelta(days=3)
 RATINGS = range(1, 6)
 
-APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT, ESCALATE = (
+APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT, ESCALATE, MERGE = (
     "APPLY",
     "ASSIGN",
     "REJECT",
@@ -45,6 +45,7 @@ APPLY, ASSIGN, REJECT, RESOLVE, REASSIGN, REOPEN, RATE, COMMENT, ESCALATE = (
     "RATE",
     "COMMENT",
     "ESCALATE",
+    "MERGE",
 )
 
 
@@ -140,9 +141,15 @@ TRANSITIONS: Mapping[str, Transition] = {
         ),
         # An overdue complaint goes up the ladder (seva.escalation); its status stays.
         Transition(ESCALATE, frozenset({SYSTEM}), {s: None for s in OPEN_STATUSES}),
+        # A duplicate not yet routed closes into the complaint kept, which its citizens then follow.
+        Transition(
+            MERGE,
+            frozenset({GRO, ADMIN}),
+            {PENDINGFORASSIGNMENT: CLOSEDAFTERREJECTION, PENDINGFORREASSIGNMENT: CLOSEDAFTERREJECTION},
+        ),
     )
 }
-STAFF_ACTIONS = (ASSIGN, REJECT, RESOLVE, REASSIGN, COMMENT)
+STAFF_ACTIONS = (ASSIGN, REJECT, RESOLVE, REASSIGN, COMMENT, MERGE)
 
 
 class Refused(Exception):

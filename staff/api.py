@@ -153,6 +153,7 @@ async def act(request: Request, member: StaffMember, number: str) -> HTTPRespons
             member.actor,
             comment=wanted.comment,
             assignee=wanted.assignee,
+            into=wanted.into,
         )
     except Refused as refused:
         if refused.reason == "city":

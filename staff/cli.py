@@ -169,12 +169,15 @@ def act(args, services: Services, out: TextIO) -> None:
     action = choice(args.action, STAFF_ACTIONS, "action")
     if args.assignee and action != "ASSIGN":
         raise Invalid("--assignee goes with ASSIGN only")
+    if args.into and action != "MERGE":
+        raise Invalid("--into goes with MERGE only")
     c = services.lifecycle.act(
         complaint_number(args.number),
         action,
         Actor(ADMIN, admin_name(args)),
         comment=args.comment,
         assignee=args.assignee,
+        into=complaint_number(args.into) if args.into else None,
     )
     out.write(
         f"{c.number}: {action} done, now {c.status}"
@@ -348,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("action")
     sub.add_argument("--comment", metavar="TEXT")
     sub.add_argument("--assignee", metavar="USERNAME", help="the field employee (LME) to ASSIGN to")
+    sub.add_argument("--into", metavar="NUMBER", help="the complaint kept, to MERGE this duplicate into")
     sub = command("export", export, "export complaints as UTF-8 CSV, oldest first", filters)
     sub.add_argument("--output", default="-", metavar="FILE", help="a file, or - for standard output (default)")
     return parser

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 
 from seva.catalogue import Catalogue
 from seva.complaints import Query
+from seva.numbering import canonical_number
 from seva.staff import USERNAME, StaffMember
 from seva.workflow import LME, STAFF_ACTIONS, STATUSES
 from staff.errors import ApiError
@@ -17,7 +18,7 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
 DEFAULT_PAGE_SIZE = 20
 LIST_PARAMETERS = ("city", "status", "category", "overdue", "assigned_to", "page", "page_size")
-ACTION_FIELDS = ("action", "comment", "assignee")
+ACTION_FIELDS = ("action", "comment", "assignee", "into")
 
 
 def _invalid(parameter: str, message: str) -> ApiError:
@@ -82,6 +83,8 @@ class ActionRequest:
     action: str
     comment: Optional[str]
     assignee: Optional[str]
+    # MERGE: the complaint kept.
+    into: Optional[str] = None
 
 
 def action_request(body: bytes) -> ActionRequest:
@@ -97,10 +100,13 @@ def action_request(body: bytes) -> ActionRequest:
         raise ApiError(422, "unknown_field", f"{', '.join(unknown)}: not a field; they are {', '.join(ACTION_FIELDS)}.")
     if data.get("action") not in STAFF_ACTIONS:
         raise ApiError(422, "unknown_action", f"action is one of {', '.join(STAFF_ACTIONS)}.")
-    for name in ("comment", "assignee"):
+    for name in ("comment", "assignee", "into"):
         if not isinstance(data.get(name), (str, type(None))):
             raise ApiError(422, "invalid_field", f"{name} is a string.")
     assignee = data.get("assignee")
     if assignee is not None and not USERNAME.match(assignee):
         raise ApiError(422, "invalid_field", "assignee is a staff username.")
-    return ActionRequest(data["action"], data.get("comment"), data.get("assignee"))
+    into = data.get("into")
+    if into is not None and canonical_number(into) is None:
+        raise ApiError(422, "invalid_field", "into is a complaint number, like PB-PGR-2026-11-03-000001.")
+    return ActionRequest(data["action"], data.get("comment"), data.get("assignee"), into)

@@ -62,6 +62,8 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         "stage_due_at": iso(view.stage_due_at),
         "rating": view.rating,
         "escalation_level": view.escalation_level,
+        "followers": view.followers,
+        "merged_into": view.merged_into,
         "history": history(view),
         "allowed_actions": actions_for(caller, view, now),
     }

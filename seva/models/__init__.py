@@ -1,7 +1,7 @@
 """The tables of Seva's domain, one module per area; importing this package registers them all on `Base`."""
 
 from seva.models.citizens import Citizen
-from seva.models.complaints import Attachment, Complaint, ComplaintEvent, DailySequence
+from seva.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintFollower, DailySequence
 from seva.models.outbox import Notification
 from seva.models.staff import StaffCity, StaffSession, StaffToken, StaffUser
 
@@ -10,6 +10,7 @@ __all__ = [
     "Citizen",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintFollower",
     "DailySequence",
     "Notification",
     "StaffCity",

@@ -51,9 +51,14 @@ class Complaint(Base):
     # How far up its escalation ladder an overdue complaint has gone (0: not escalated), and when it last went up.
     escalation_level = Column(Integer, nullable=False, default=0)
     escalated_at = Column(DateTime(timezone=True))
+    # The complaint this one was merged into (the same problem, reported before): its citizen follows that one.
+    merged_into = Column(String(32))
 
     events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     attachments = relationship("Attachment", order_by="Attachment.id", back_populates="complaint")
+    followers = relationship(
+        "ComplaintFollower", order_by="ComplaintFollower.created_at", back_populates="complaint", lazy="selectin"
+    )
 
     def record(
         self,
@@ -134,6 +139,22 @@ class Attachment(Base):
 
 # The queue sorts a city's complaints by due date.
 Index("ix_complaints_tenant_due", Complaint.tenant_id, Complaint.due_at)
+
+
+class ComplaintFollower(Base):
+    """A citizen who follows a complaint of someone else's (the same problem): they hear of every change to it."""
+
+    __tablename__ = "complaint_followers"
+
+    complaint_id = Column(Integer, ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True)
+    sender_id = Column(String(200), primary_key=True)
+    channel = Column(String(50), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    complaint = relationship("Complaint", back_populates="followers")
+
+
+Index("ix_complaint_followers_sender_id", ComplaintFollower.sender_id)
 
 
 class DailySequence(Base):

@@ -438,6 +438,7 @@ async def act(request: Request, number: str) -> HTTPResponse:
             assignee=form.get("assignee") or None,
             template=form.get("template") or None,
             photo=photo,
+            into=form.get("into") or None,
         )
     except (Refused, NotFound) as error:
         if saved is not None and saved.new:

@@ -260,3 +260,29 @@ async def test_an_overdue_complaint_escalates_and_the_citizen_hears_who_has_it_a
     assert view.number in text and "आपके शहर के शिकायत अधिकारी" in text
     assert day_of(now + timedelta(days=3)) in text
     assert notifications_of(database, view.number) == [("sent", 1, "rasa")]
+
+
+async def test_a_duplicate_merged_in_the_console_makes_its_citizen_follow_and_both_hear_the_fix_once(
+    servers, graph_api, database, staff_api, tokens
+):
+    first, kept = citizen_writes_then_files(servers, graph_api, database, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
+    second = a_citizen()
+    say(servers, graph_api, wa.text(second, "नमस्ते जी"), expect=2)
+    duplicate, _ = Complaints(database, load_catalogue()).file(second, "whatsapp", "hi", a_draft(), f"{second}:1")
+    before = {citizen: len(graph_api.sent_to(citizen)) for citizen in (first, second)}
+
+    act(staff_api, tokens["gro"], duplicate.number, action="MERGE", into=kept)
+    act(staff_api, tokens["gro"], kept, action="ASSIGN", assignee=tokens["lme_name"])
+    act(staff_api, tokens["lme"], kept, action="RESOLVE", comment="ਨਵਾਂ ਬੱਲਬ")
+    await deliver_all(worker(servers, database, graph_api))
+
+    assigned, resolved = graph_api.wait_for(first, before[first] + 2)[before[first] :]
+    assert kept in shown([resolved]) and {title for title, _ in choices(resolved)} == {"ਰੇਟਿੰਗ ਦਿਓ ⭐", "ਦੁਬਾਰਾ ਖੋਲ੍ਹੋ"}
+    merged, followed_assign, followed_resolve = graph_api.wait_for(second, before[second] + 3)[before[second] :]
+    assert duplicate.number in shown([merged]) and kept in shown([merged]) and "फ़ॉलो" in shown([merged])
+    for told in (followed_assign, followed_resolve):
+        assert kept in shown([told]) and "फ़ॉलो कर रहे हैं" in shown([told])
+    # A follower may not rate or reopen someone else's complaint: no buttons for them.
+    assert followed_resolve["type"] == "text" and "ਨਵਾਂ ਬੱਲਬ" in shown([followed_resolve])
+    await deliver_all(worker(servers, database, graph_api))
+    assert len(graph_api.sent_to(first)) == before[first] + 2 and len(graph_api.sent_to(second)) == before[second] + 3

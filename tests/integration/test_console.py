@@ -931,3 +931,16 @@ def test_the_session_cookie_is_never_in_a_page(server, db):
     with db.db.session() as session:
         values = [str(v) for row in session.execute(select(StaffSession.__table__)) for v in row]
     assert values and not any(cookie in v for v in values)
+
+
+def test_an_officer_merges_a_duplicate_and_its_citizen_follows_the_one_kept(server, db):
+    city = "pb.nabha"
+    kept, duplicate = db.seed.complaint(city), db.seed.complaint(city)
+    browser = signed_in(server, db.member("GRO", city))
+    merged = browser.act(duplicate.number, "MERGE", into=kept.number.lower(), comment="same streetlight")
+    assert merged.status_code == 303, merged.text
+    page = browser.get(f"/complaint/{duplicate.number}")
+    assert f'href="/complaint/{kept.number}"' in page.text
+    assert '<dd id="followers">1</dd>' in browser.get(f"/complaint/{kept.number}").text
+    refused = browser.act(kept.number, "MERGE", into=kept.number)
+    assert refused.status_code == 422 and problem_of(refused) == text("refused_merge_into")

@@ -301,7 +301,7 @@ def test_a_complaint_in_full(api, seed, media):
             "comment": None,
         }
     ]
-    assert body["allowed_actions"] == ["ASSIGN", "REJECT", "COMMENT"]
+    assert body["allowed_actions"] == ["ASSIGN", "REJECT", "COMMENT", "MERGE"]
 
 
 def test_an_unknown_complaint_is_404(api, seed):

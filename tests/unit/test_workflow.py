@@ -63,6 +63,8 @@ def test_the_moves_are_pgrs_and_filing_is_one_of_them():
         ("REOPEN", "REJECTED"): "PENDINGFORASSIGNMENT",
         ("RATE", "RESOLVED"): "CLOSEDAFTERRESOLUTION",
         ("RATE", "REJECTED"): "CLOSEDAFTERREJECTION",
+        ("MERGE", "PENDINGFORASSIGNMENT"): "CLOSEDAFTERREJECTION",
+        ("MERGE", "PENDINGFORREASSIGNMENT"): "CLOSEDAFTERREJECTION",
     }
 
 
@@ -115,7 +117,7 @@ def test_what_an_action_needs_is_checked_after_who_may_take_it():
 def test_the_actions_offered_are_those_the_workflow_allows_this_actor_on_this_complaint():
     waiting = Complaint("PENDINGFORASSIGNMENT")
     at_asha = Complaint("PENDINGATLME", assigned_to="lme.jalandhar")
-    assert allowed_actions(GRO_JAL, waiting, NOW) == ("ASSIGN", "REJECT", "COMMENT")
+    assert allowed_actions(GRO_JAL, waiting, NOW) == ("ASSIGN", "REJECT", "COMMENT", "MERGE")
     assert allowed_actions(GRO_AMRITSAR, waiting, NOW) == ()
     assert allowed_actions(LME_JAL, at_asha, NOW) == ("RESOLVE", "REASSIGN", "COMMENT")
     assert allowed_actions(OTHER_LME, at_asha, NOW) == ()  # not theirs to touch
