@@ -1,5 +1,5 @@
 """Fixtures of the integration tier's modules that start a staff API server: a PostgreSQL schema and a media
-folder of the module's own, and the seed that fills them."""
+folder of the module's own, the seed that fills them, and the server (`python -m staff.api`) on them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from seva.storage import Database
 from tests.helpers import a_postgres_schema, postgres_schema_url
 from tests.integration.seeding import Seed
+from tests.servers import StaffApiServer
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +32,13 @@ def seed(schema, media) -> Iterator[Seed]:
     database.ensure_schema()
     yield Seed(database, media)
     database.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(seed, schema, media, tmp_path_factory) -> Iterator[StaffApiServer]:
+    running = StaffApiServer(
+        {"DATABASE_URL": postgres_schema_url(schema), "MEDIA_DIR": str(media)},
+        tmp_path_factory.mktemp("logs") / "staff_api.log",
+    ).start()
+    yield running
+    running.stop()

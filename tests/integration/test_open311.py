@@ -6,7 +6,7 @@ are its "Response" tables, and its error list."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import jsonschema
 import pytest
@@ -14,7 +14,7 @@ import requests
 
 from seva.catalogue import load_catalogue
 from seva.workflow import Actor
-from tests.helpers import DOWN_DATABASE_URL, postgres_schema_url
+from tests.helpers import DOWN_DATABASE_URL
 from tests.servers import StaffApiServer
 
 PREFIX = "/open311/v2"
@@ -129,16 +129,6 @@ class Open311:
         response = self.get(path, **params)
         [error] = response.json()
         return response.status_code, error["description"]
-
-
-@pytest.fixture(scope="module")
-def server(seed, schema, media, tmp_path_factory) -> Iterator[StaffApiServer]:
-    running = StaffApiServer(
-        {"DATABASE_URL": postgres_schema_url(schema), "MEDIA_DIR": str(media)},
-        tmp_path_factory.mktemp("logs") / "staff_api.log",
-    ).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 import requests
@@ -49,16 +49,6 @@ class Client:
         )
         self.openapi.check(method, path, response)
         return response
-
-
-@pytest.fixture(scope="module")
-def server(seed, schema, media, tmp_path_factory) -> Iterator[StaffApiServer]:
-    running = StaffApiServer(
-        {"DATABASE_URL": postgres_schema_url(schema), "MEDIA_DIR": str(media)},
-        tmp_path_factory.mktemp("logs") / "staff_api.log",
-    ).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")
