@@ -69,11 +69,12 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
     }
 
 
-def photo(number: str, index: int, uri: str) -> Dict[str, str]:
-    """A photo Seva keeps, by its address on this API; a link the citizen sent, as text (never followed here)."""
+def photo(number: str, index: int, uri: str, base: str = "/complaints") -> Dict[str, str]:
+    """A photo Seva keeps, by its address under `base` (the API's, or the console's); a link the citizen sent, as
+    text (never followed here)."""
     if uri.startswith(("http://", "https://")):
         return {"link": uri}
-    return {"url": f"/complaints/{number}/photos/{index}"}
+    return {"url": f"{base}/{number}/photos/{index}"}
 
 
 def history(view: ComplaintView) -> List[Dict[str, Any]]:

@@ -43,9 +43,9 @@ from seva.workflow import (
     RESOLVED,
     STAFF_ACTIONS,
     Refused,
-    allowed_actions,
     may_view,
 )
+from staff import serialise
 from staff.console import auth
 from staff.console.texts import load_texts
 from staff.export import EXPORT_COLUMNS, export_row
@@ -364,7 +364,7 @@ async def _complaint_page(
 ) -> HTTPResponse:
     member = request.ctx.session.member
     now = utcnow()
-    actions = [a for a in allowed_actions(member.actor, view, now) if a in STAFF_ACTIONS]
+    actions = serialise.actions_for(member, view, now)
     employees = []
     if ASSIGN in actions:
         employees = await asyncio.to_thread(request.app.ctx.staff.field_employees, view.tenant_id)
@@ -379,20 +379,14 @@ async def _complaint_page(
         employees=employees,
         templates={a: responses.for_action(a) for a in actions},
         responses=responses,
-        photos=[_photo_link(view, i, uri) for i, uri in enumerate(view.photos)],
+        # A link the citizen sent is shown as text, never loaded into a staff member's browser.
+        photos=[serialise.photo(view.number, i, uri, base="/complaint") for i, uri in enumerate(view.photos)],
         # Only the name of an action: a link cannot put words of its own on the page.
         done=request.args.get("done") if request.args.get("done") in STAFF_ACTIONS else None,
         problem=problem,
         locality=request.app.ctx.catalogue.locality(view.locality_code) if view.locality_code else None,
         escalated_to=request.app.ctx.ladders.level(view.tenant_id, view.category, view.escalation_level),
     )
-
-
-def _photo_link(view: ComplaintView, index: int, uri: str) -> Dict[str, str]:
-    if uri.startswith(("http://", "https://")):
-        # A link the citizen sent is shown as text, never loaded into a staff member's browser.
-        return {"link": uri}
-    return {"url": f"/complaint/{view.number}/photos/{index}"}
 
 
 @auth.signed_in
