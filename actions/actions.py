@@ -8,7 +8,7 @@ import uuid
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +22,8 @@ from seva.complaints import PAGE_SIZE, Draft
 from seva.numbering import canonical_number
 
 logger = logging.getLogger(__name__)
+# The button under "Is it this one?" that files the complaint all the same.
+FILE_NEW_INTENT = "file_new_complaint"
 # A first message this long that names the problem is its description too, so it is not asked again.
 DESCRIPTIVE_WORDS = 4
 
@@ -47,6 +49,16 @@ class ActionSubmitComplaint(UsesServices, Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         language = conv.language(tracker)
         draft = _draft(tracker)
+        # Asked once: "File a new one" after the question files it.
+        if conv.intent(tracker) != FILE_NEW_INTENT:
+            try:
+                similar = self.services.complaints.similar(tracker.sender_id, draft, self.services.duplicates)
+            except SQLAlchemyError:
+                logger.exception("Could not look for complaints like that of %s", tracker.sender_id)
+                similar = None
+            if similar is not None:
+                dispatcher.utter_message(response="utter_ask_duplicate", **replies.duplicate(similar, language))
+                return [SlotSet("duplicate_of", similar.number)]
         try:
             view, _ = self.services.complaints.file(
                 sender_id=tracker.sender_id,
@@ -60,6 +72,32 @@ class ActionSubmitComplaint(UsesServices, Action):
             dispatcher.utter_message(response="utter_submit_failed")
             return [SlotSet("submission_pending", True)]
         dispatcher.utter_message(response="utter_complaint_filed", **replies.filed(view, language))
+        return conv.clear_form()
+
+
+class ActionFollowComplaint(UsesServices, Action):
+    """ "Follow it": the citizen follows the complaint already reported instead of filing theirs."""
+
+    def name(self) -> Text:
+        return "action_follow_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        number = tracker.get_slot("duplicate_of")
+        if not number:
+            dispatcher.utter_message(response="utter_menu")
+            return []
+        try:
+            view = self.services.complaints.follow(
+                number, tracker.sender_id, tracker.get_latest_input_channel() or "unknown"
+            )
+        except SQLAlchemyError:
+            logger.exception("Could not make %s follow %s", tracker.sender_id, number)
+            dispatcher.utter_message(response="utter_service_down")
+            return []
+        if view is None:
+            # Closed meanwhile: theirs is filed after all.
+            return [SlotSet("duplicate_of", None), FollowupAction("action_submit_complaint")]
+        dispatcher.utter_message(response="utter_following", number=view.number, **replies.expected(view))
         return conv.clear_form()
 
 

@@ -27,6 +27,7 @@ FORM_SLOTS = (
     "place_typed",
     "draft_id",
     "submission_pending",
+    "duplicate_of",
 )
 
 

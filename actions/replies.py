@@ -83,6 +83,23 @@ def _expected(view: ComplaintView) -> str:
     return local_date(expected) if expected else NOT_GIVEN
 
 
+def duplicate(view: ComplaintView, language: str) -> Dict[str, Any]:
+    """The complaint already reported that the citizen is asked about ("Is it this one?")."""
+    catalogue = load_catalogue()
+    return {
+        "number": view.number,
+        "service_name": catalogue.services[view.service_code].name(language),
+        "place": _place(view.locality_code, view.locality_name or view.landmark, language),
+        "filed_on": local_date(view.created_at),
+        "status": catalogue.label("statuses", view.status, language),
+        "followers": view.followers + 1,
+    }
+
+
+def expected(view: ComplaintView) -> Dict[str, Any]:
+    return {"expected": _expected(view)}
+
+
 def listing(page: Page, language: str, page_size: int) -> Dict[str, Any]:
     catalogue = load_catalogue()
     lines = "\n".join(

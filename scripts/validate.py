@@ -2,8 +2,9 @@
 
 Rasa warns about every response that no story or rule utters, but Seva's custom actions utter most of
 its responses; and about intents without examples, but the WhatsApp channel and the notification worker send
-intents that nobody types. Such warnings are accepted only for a response the action code names and an intent
-a channel or the worker sends; every other warning, and every error, fails the check.
+intents that nobody types, and some buttons of Seva's responses are their only way in. Such warnings are accepted
+only for a response the action code names and an intent a channel, the worker or a button sends; every other
+warning, and every error, fails the check.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def intents_sent_by_code() -> set:
         names.update(re.findall(r"\"/(\w+)\"", path.read_text(encoding="utf-8")))
     for path in (ROOT / "notifier").glob("*.py"):
         names.update(re.findall(r"^UPDATE_INTENT = \"(\w+)\"", path.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    # Buttons of the domain's responses whose payload is the intent itself.
+    names.update(re.findall(r"payload: \"/(\w+)\"", (ROOT / "domain.yml").read_text(encoding="utf-8")))
     return names
 
 

@@ -16,6 +16,7 @@ from seva.catalogue import Catalogue, load_catalogue
 from seva.citizens import Citizens
 from seva.complaints import Complaints
 from seva.dashboard import Statistics
+from seva.duplicates import DuplicateRules, load_duplicate_rules
 from seva.escalation import Escalation
 from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
@@ -32,6 +33,7 @@ class Services:
     database: Database
     catalogue: Catalogue
     responses: ResponseTemplates
+    duplicates: DuplicateRules
     complaints: Complaints
     lifecycle: Lifecycle
     citizens: Citizens
@@ -54,6 +56,7 @@ def build(settings: Settings) -> Services:
         database=database,
         catalogue=catalogue,
         responses=responses,
+        duplicates=load_duplicate_rules(),
         complaints=Complaints(database, catalogue),
         lifecycle=Lifecycle(database, catalogue, responses),
         citizens=Citizens(database),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from seva.catalogue import Catalogue
+from seva.duplicates import DuplicateRules, same_place
 from seva.limits import MAX_DESCRIPTION, MAX_LANDMARK, MAX_PHOTO_LINK, MAX_PLACE
 from seva.models import Attachment, Complaint, ComplaintFollower, DailySequence
 from seva.numbering import LOCAL_TZ, canonical_number, complaint_number
@@ -256,6 +257,55 @@ class Complaints:
                 )
             )
             return view_of(complaint) if complaint else None
+
+    def similar(
+        self, sender_id: str, draft: Draft, rules: DuplicateRules, now: Optional[datetime] = None
+    ) -> Optional[ComplaintView]:
+        """The open complaint of someone else that the draft probably reports again (seva.duplicates), the latest
+        filed; None when there is none, or when the citizen already follows it."""
+        now = now or utcnow()
+        rule = rules.of(self.catalogue.services[draft.service_code].category)
+        pin = (draft.latitude, draft.longitude) if draft.latitude is not None and draft.longitude is not None else None
+        with self.db.session() as session:
+            candidates = session.scalars(
+                select_complaints()
+                .where(
+                    Complaint.tenant_id == draft.tenant_id,
+                    Complaint.service_code == draft.service_code,
+                    Complaint.status.in_(OPEN_STATUSES),
+                    Complaint.created_at >= now - rule.window,
+                    Complaint.sender_id != sender_id,
+                    ~_followed_by(sender_id),
+                )
+                .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                .limit(50)
+            ).all()
+            for c in candidates:
+                other_pin = (c.latitude, c.longitude) if c.latitude is not None and c.longitude is not None else None
+                if same_place(rule, draft.locality_code, pin, c.locality_code, other_pin):
+                    return view_of(c)
+        return None
+
+    def follow(
+        self, number: str, sender_id: str, channel: str, now: Optional[datetime] = None
+    ) -> Optional[ComplaintView]:
+        """The citizen follows someone else's open complaint (once, however often asked); None if there is no such
+        complaint to follow."""
+        now = now or utcnow()
+        try:
+            with self.db.session() as session:
+                complaint = session.scalar(
+                    select_complaints().where(Complaint.number == (canonical_number(number) or "")).with_for_update()
+                )
+                if complaint is None or complaint.status not in OPEN_STATUSES:
+                    return None
+                if complaint.sender_id != sender_id and sender_id not in {f.sender_id for f in complaint.followers}:
+                    complaint.followers.append(ComplaintFollower(sender_id=sender_id, channel=channel, created_at=now))
+                    session.flush()
+                return view_of(complaint)
+        except IntegrityError:
+            # The same citizen asked twice at once: the other request made them a follower.
+            return self.get(number)
 
     def list_for(self, sender_id: str, page: int = 0, now: Optional[datetime] = None) -> Page:
         """The citizen's open complaints and those they follow, newest first, then those closed in the recent past."""

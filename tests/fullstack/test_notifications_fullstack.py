@@ -5,12 +5,13 @@ twice."""
 
 import asyncio
 import re
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from connectors.rest import SENDER_PREFIX
 from notifier.delivery import RasaDelivery
@@ -26,7 +27,7 @@ from seva.settings import Settings, WhatsAppSettings
 from seva.staff import Staff
 from seva.workflow import GRO, LME, Actor
 from tests import whatsapp_payloads as wa
-from tests.fullstack.test_whatsapp_channel import choices, say, shown
+from tests.fullstack.test_whatsapp_channel import choices, post, say, shown
 from tests.helpers import WHATSAPP, a_draft, postgres_schema_url
 from tests.servers import StaffApiServer
 
@@ -286,3 +287,57 @@ async def test_a_duplicate_merged_in_the_console_makes_its_citizen_follow_and_bo
     assert followed_resolve["type"] == "text" and "ਨਵਾਂ ਬੱਲਬ" in shown([followed_resolve])
     await deliver_all(worker(servers, database, graph_api))
     assert len(graph_api.sent_to(first)) == before[first] + 2 and len(graph_api.sent_to(second)) == before[second] + 3
+
+
+def exchange(servers, graph_api, message, quiet=2.0, timeout=60.0):
+    """Posts one message and gives the replies that reach the citizen, once no more come for `quiet` seconds."""
+    before = len(graph_api.sent_to(message["from"]))
+    assert post(servers, wa.envelope([message])).status_code == 200
+    deadline, last, seen = time.monotonic() + timeout, time.monotonic(), before
+    while time.monotonic() < deadline:
+        now = len(graph_api.sent_to(message["from"]))
+        if now != seen:
+            seen, last = now, time.monotonic()
+        elif now > before and time.monotonic() - last >= quiet:
+            break
+        time.sleep(0.1)
+    return graph_api.sent_to(message["from"])[before:]
+
+
+async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and_both_hear_the_fix_once(
+    servers, graph_api, database, staff_api, tokens
+):
+    first, second = a_citizen(), a_citizen()
+    say(servers, graph_api, wa.text(first, "hello"), expect=2)
+    place = dict(
+        tenant_id="pb.amritsar", locality_code="ASR007", locality_name="Putlighar", latitude=None, longitude=None
+    )
+    kept, _ = Complaints(database, load_catalogue()).file(first, "whatsapp", "en", a_draft(**place), f"{first}:1")
+    amritsar = Staff(database, load_catalogue())
+    suffix = uuid.uuid4().hex[:6]
+    amritsar.add(f"gro.asr.{suffix}", "Ravinder Kaur", GRO, "pb.amritsar")
+    amritsar.add(f"lme.asr.{suffix}", "Jaspal Singh", LME, "pb.amritsar")
+    gro, lme = (amritsar.issue_token(f"{role}.asr.{suffix}") for role in ("gro", "lme"))
+
+    exchange(servers, graph_api, wa.text(second, "hello"))
+    exchange(servers, graph_api, wa.text(second, "the street light in our lane is not working, Putlighar Amritsar"))
+    exchange(servers, graph_api, wa.text(second, "skip"))
+    replies = exchange(servers, graph_api, wa.text(second, "skip"))
+    assert "Putlighar" in shown(replies)
+    [asked] = exchange(servers, graph_api, wa.text(second, "yes"))
+    assert kept.number in shown([asked]) and "already reported" in shown([asked])
+    follow = dict(choices(asked))["Follow it"]
+    [following] = exchange(servers, graph_api, wa.button_reply(second, follow, "Follow it"))
+    assert kept.number in shown([following]) and "You now follow" in shown([following])
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Complaint).where(Complaint.sender_id == second)) == 0
+
+    before = {citizen: len(graph_api.sent_to(citizen)) for citizen in (first, second)}
+    act(staff_api, gro, kept.number, action="ASSIGN", assignee=f"lme.asr.{suffix}")
+    act(staff_api, lme, kept.number, action="RESOLVE", comment="new LED fitted")
+    await deliver_all(worker(servers, database, graph_api))
+    await deliver_all(worker(servers, database, graph_api))
+    for citizen in (first, second):
+        assigned, resolved = graph_api.wait_for(citizen, before[citizen] + 2)[before[citizen] :]
+        assert kept.number in shown([resolved]) and "new LED fitted" in shown([resolved])
+        assert len(graph_api.sent_to(citizen)) == before[citizen] + 2  # once each

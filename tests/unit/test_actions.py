@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from actions.actions import (
     ActionCancelComplaint,
+    ActionFollowComplaint,
     ActionMoreComplaints,
     ActionStartComplaint,
     ActionSubmitComplaint,
@@ -488,3 +489,42 @@ def test_the_locality_question_names_the_town_unless_choices_were_just_offered()
     t.events.append({"event": "bot", "text": "Which one?", "data": {"buttons": [{"title": "a", "payload": "/x"}]}})
     _, messages = run(ActionAskLocality(), t)
     assert messages == []
+
+
+def test_a_problem_reported_already_is_offered_to_follow_instead_of_filed_twice(services):
+    kept = file_some(services, 1, sender="citizen-1")[0]
+    asked, messages = run(
+        ActionSubmitComplaint(services),
+        tracker("yes", "affirm", slots={**FILLED, "draft_id": "again"}, sender_id="citizen-2"),
+    )
+    assert responses(messages) == ["utter_ask_duplicate"] and messages[0]["number"] == kept
+    assert asked == [{"event": "slot", "timestamp": None, "name": "duplicate_of", "value": kept}]
+    assert services.complaints.list_for("citizen-2").total == 0
+
+    slots = {**FILLED, "draft_id": "again", "duplicate_of": kept}
+    events, messages = run(
+        ActionFollowComplaint(services), tracker("", "follow_complaint", slots=slots, sender_id="citizen-2")
+    )
+    assert responses(messages) == ["utter_following"] and messages[0]["number"] == kept
+    assert services.complaints.get(kept).followers == 1
+    assert {e["name"]: e["value"] for e in events}["duplicate_of"] is None  # the form is cleared
+    assert [c.number for c in services.complaints.list_for("citizen-2").items] == [kept]
+
+
+def test_file_a_new_one_files_it_all_the_same(services):
+    file_some(services, 1, sender="citizen-1")
+    _, messages = run(
+        ActionSubmitComplaint(services),
+        tracker("", "file_new_complaint", slots={**FILLED, "draft_id": "anyway"}, sender_id="citizen-2"),
+    )
+    assert responses(messages) == ["utter_complaint_filed"]
+    assert services.complaints.list_for("citizen-2").total == 1
+
+
+def test_a_citizen_is_never_asked_about_their_own_complaint(services):
+    file_some(services, 1, sender="citizen-1")
+    _, messages = run(
+        ActionSubmitComplaint(services),
+        tracker("yes", "affirm", slots={**FILLED, "draft_id": "mine"}, sender_id="citizen-1"),
+    )
+    assert responses(messages) == ["utter_complaint_filed"]
