@@ -207,6 +207,8 @@ def filed(made: Made, catalogue: Catalogue, rng: random.Random, tenant: str, sen
         latitude=latitude + rng.uniform(-0.03, 0.03) if located else None,
         longitude=longitude + rng.uniform(-0.03, 0.03) if located else None,
         created_at=at,
+        # Python-side column defaults apply only on an ORM flush; these rows go in with a bulk insert.
+        escalation_level=0,
     )
     record(made, complaint, APPLY, Actor.citizen(sender), at, service)
     if rng.random() < 0.35:
