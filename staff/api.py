@@ -23,7 +23,7 @@ from seva import bootstrap
 from seva.bootstrap import Services
 from seva.complaints import ComplaintView
 from seva.lifecycle import NotFound
-from seva.media import MAX_IMAGE_BYTES, File, locate
+from seva.media import MAX_IMAGE_BYTES, File
 from seva.numbering import NUMBER_PATTERN
 from seva.staff import StaffMember
 from seva.storage import utcnow
@@ -32,6 +32,7 @@ from staff import open311, serialise
 from staff.console import pages as console
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
+from staff.photos import photo_at, served
 
 OPENAPI = Path(__file__).resolve().parent / "openapi.yml"
 MAX_BODY_BYTES = 64 * 1024
@@ -123,20 +124,13 @@ async def get_complaint(request: Request, member: StaffMember, number: str) -> H
 @authenticated
 async def get_photo(request: Request, member: StaffMember, number: str, index: int) -> HTTPResponse:
     view = await _complaint_of_city(request, member, number)
-    photo = None
-    if 0 <= index < len(view.photos):
-        photo = await asyncio.to_thread(locate, view.photos[index], request.app.ctx.media)
+    photo = await photo_at(view, index, request.app.ctx.media)
     if photo is None:
         raise ApiError(404, "not_found", f"{view.number} has no photo {index}.")
     if not isinstance(photo, File):
         # A link the citizen sent is never followed from here: the complaint shows it as text.
         raise ApiError(404, "not_stored", f"Photo {index} of {view.number} is a link the citizen sent, not kept here.")
-    data = await asyncio.to_thread(photo.path.read_bytes)
-    return response.raw(
-        data,
-        content_type=photo.content_type,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
-    )
+    return await served(photo, "private, max-age=3600")
 
 
 @authenticated

@@ -25,7 +25,7 @@ from seva.bootstrap import Services
 from seva.catalogue import LANGUAGES
 from seva.complaints import ComplaintView, Query
 from seva.lifecycle import NotFound, Photo
-from seva.media import File, NotAPhoto, SavedMedia, forget_image, keep_image, locate
+from seva.media import File, NotAPhoto, SavedMedia, forget_image, keep_image
 from seva.numbering import LOCAL_TZ, NUMBER_PATTERN
 from seva.staff import SignInRefused, StaffMember
 from seva.storage import utcnow
@@ -49,6 +49,7 @@ from staff import serialise
 from staff.console import auth
 from staff.console.texts import load_texts
 from staff.export import EXPORT_COLUMNS, export_row
+from staff.photos import photo_at, served
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 25
@@ -392,18 +393,11 @@ async def _complaint_page(
 @auth.signed_in
 async def complaint_photo(request: Request, number: str, index: int) -> HTTPResponse:
     view = await _complaint_for(request, number)
-    photo = None
-    if 0 <= index < len(view.photos):
-        photo = await asyncio.to_thread(locate, view.photos[index], request.app.ctx.media)
+    photo = await photo_at(view, index, request.app.ctx.media)
     if not isinstance(photo, File):
         raise ConsoleError(404, "error_not_found")
-    data = await asyncio.to_thread(photo.path.read_bytes)
-    return response.raw(
-        data,
-        content_type=photo.content_type,
-        # A citizen's photo stays in no browser's cache after sign-out.
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
-    )
+    # A citizen's photo stays in no browser's cache after sign-out.
+    return await served(photo, "no-store")
 
 
 @auth.signed_in
