@@ -299,9 +299,8 @@ class Complaints:
                 )
                 if complaint is None or complaint.status not in OPEN_STATUSES:
                     return None
-                if complaint.sender_id != sender_id and sender_id not in {f.sender_id for f in complaint.followers}:
-                    complaint.followers.append(ComplaintFollower(sender_id=sender_id, channel=channel, created_at=now))
-                    session.flush()
+                complaint.add_followers([(sender_id, channel)], now)
+                session.flush()
                 return view_of(complaint)
         except IntegrityError:
             # The same citizen asked twice at once: the other request made them a follower.

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seva.catalogue import Catalogue
 from seva.complaints import ComplaintView, select_complaints, view_of
-from seva.models import Attachment, Complaint, ComplaintFollower, Notification, StaffUser
+from seva.models import Attachment, Complaint, Notification, StaffUser
 from seva.numbering import canonical_number
 from seva.responses import ResponseTemplates, load_responses
 from seva.storage import Database, aware, utcnow
@@ -20,15 +20,6 @@ from seva.text import clean_text
 from seva.workflow import ASSIGN, CITIZEN, LME, MERGE, OPEN_STATUSES, Actor, Refused, decide, effects
 
 MAX_COMMENT = 2000
-
-
-def _follow(kept: Complaint, citizens: List[Tuple[str, str]], now: datetime) -> None:
-    """These citizens (sender id, channel) follow the complaint kept, unless it is theirs or they already do."""
-    present = {kept.sender_id} | {f.sender_id for f in kept.followers}
-    for sender_id, channel in citizens:
-        if sender_id not in present:
-            kept.followers.append(ComplaintFollower(sender_id=sender_id, channel=channel, created_at=now))
-            present.add(sender_id)
 
 
 class NotFound(Exception):
@@ -109,8 +100,7 @@ class Lifecycle:
             if actor.role != CITIZEN:
                 session.add_all(Notification.for_all(event, complaint, now))
             if kept is not None:
-                _follow(
-                    kept,
+                kept.add_followers(
                     [(complaint.sender_id, complaint.channel)]
                     + [(f.sender_id, f.channel) for f in complaint.followers],
                     now,

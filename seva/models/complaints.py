@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
@@ -90,6 +90,15 @@ class Complaint(Base):
         )
         self.events.append(event)
         return event
+
+
+    def add_followers(self, citizens: List[Tuple[str, str]], now: datetime) -> None:
+        """These citizens (sender id, channel) follow the complaint, unless it is theirs or they already do."""
+        present = {self.sender_id} | {f.sender_id for f in self.followers}
+        for sender_id, channel in citizens:
+            if sender_id not in present:
+                self.followers.append(ComplaintFollower(sender_id=sender_id, channel=channel, created_at=now))
+                present.add(sender_id)
 
 
 class ComplaintEvent(Base):
