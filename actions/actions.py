@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
+from datetime import timedelta
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -22,8 +24,8 @@ from seva.complaints import PAGE_SIZE, Draft
 from seva.numbering import canonical_number
 
 logger = logging.getLogger(__name__)
-# The button under "Is it this one?" that files the complaint all the same.
-FILE_NEW_INTENT = "file_new_complaint"
+# Intents Seva's own worker sends through trigger_intent: not messages of the citizen.
+TRIGGERED = frozenset(("complaint_updated", "filing_reminder"))
 # A first message this long that names the problem is its description too, so it is not asked again.
 DESCRIPTIVE_WORDS = 4
 
@@ -49,8 +51,8 @@ class ActionSubmitComplaint(UsesServices, Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         language = conv.language(tracker)
         draft = _draft(tracker)
-        # Asked once: "File a new one" after the question files it.
-        if conv.intent(tracker) != FILE_NEW_INTENT:
+        # Asked once: any answer to "Is it this one?" that comes here files it.
+        if not tracker.get_slot("duplicate_of"):
             try:
                 similar = self.services.complaints.similar(tracker.sender_id, draft, self.services.duplicates)
             except SQLAlchemyError:
@@ -72,6 +74,7 @@ class ActionSubmitComplaint(UsesServices, Action):
             dispatcher.utter_message(response="utter_submit_failed")
             return [SlotSet("submission_pending", True)]
         dispatcher.utter_message(response="utter_complaint_filed", **replies.filed(view, language))
+        _filing_ended(self.services, tracker)
         return conv.clear_form()
 
 
@@ -98,10 +101,32 @@ class ActionFollowComplaint(UsesServices, Action):
             # Closed meanwhile: theirs is filed after all.
             return [SlotSet("duplicate_of", None), FollowupAction("action_submit_complaint")]
         dispatcher.utter_message(response="utter_following", number=view.number, **replies.expected(view))
+        _filing_ended(self.services, tracker)
         return conv.clear_form()
 
 
-class ActionCancelComplaint(Action):
+class ActionRemindFiling(UsesServices, Action):
+    """The notification worker's one reminder to a citizen silent in the middle of filing (seva.reminders)."""
+
+    def name(self) -> Text:
+        return "action_remind_filing"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        # Filed or dropped meanwhile, or the citizen wrote again since the worker looked: nothing to remind of.
+        if tracker.active_loop_name != "complaint_form" or not _quiet_for(tracker, self.services.reminders.after):
+            return []
+        code = tracker.get_slot("complaint_type")
+        service = self.services.catalogue.services.get(code) if code else None
+        if service is None:
+            dispatcher.utter_message(response="utter_filing_reminder_untyped")
+        else:
+            dispatcher.utter_message(
+                response="utter_filing_reminder", service_name=service.name(conv.language(tracker))
+            )
+        return []
+
+
+class ActionCancelComplaint(UsesServices, Action):
     def name(self) -> Text:
         return "action_cancel_complaint"
 
@@ -109,18 +134,24 @@ class ActionCancelComplaint(Action):
         if tracker.active_loop_name == "followup_form":
             dispatcher.utter_message(response="utter_followup_cancelled")
             return [ActiveLoop(None)] + conv.clear_followup()
-        filing = tracker.active_loop_name == "complaint_form" or tracker.get_slot("submission_pending")
+        filing = (
+            tracker.active_loop_name == "complaint_form"
+            or tracker.get_slot("submission_pending")
+            or tracker.get_slot("duplicate_of")
+        )
         dispatcher.utter_message(response="utter_complaint_cancelled" if filing else "utter_nothing_to_cancel")
+        _filing_ended(self.services, tracker)
         return [ActiveLoop(None)] + conv.clear_form()
 
 
-class ActionResetToMenu(Action):
+class ActionResetToMenu(UsesServices, Action):
     """The reset word ("mseva", "menu"): whatever was going on is dropped."""
 
     def name(self) -> Text:
         return "action_reset_to_menu"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        _filing_ended(self.services, tracker)
         return [ActiveLoop(None), SlotSet("complaints_page", None)] + conv.clear_form() + conv.clear_followup()
 
 
@@ -177,6 +208,23 @@ def _show_page(services: Services, dispatcher: CollectingDispatcher, tracker: Tr
     if page.has_more:
         dispatcher.utter_message(response="utter_more_complaints")
     return [SlotSet("complaints_page", float(page_number))]
+
+
+def _filing_ended(services: Services, tracker: Tracker) -> None:
+    """No reminder for a filing that is over; should the database fail, the reminder finds no form and stays quiet."""
+    try:
+        services.reminders.end(tracker.sender_id)
+    except SQLAlchemyError:
+        logger.exception("Could not note the end of the filing of %s", tracker.sender_id)
+
+
+def _quiet_for(tracker: Tracker, quiet: timedelta) -> bool:
+    """Whether the citizen's last own message is at least this old (triggered intents are not theirs)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user" or (event.get("parse_data") or {}).get("intent", {}).get("name") in TRIGGERED:
+            continue
+        return time.time() - float(event.get("timestamp") or 0) >= quiet.total_seconds()
+    return True
 
 
 def _draft(tracker: Tracker) -> Draft:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -10,19 +11,22 @@ from rapidfuzz import fuzz
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
 from actions.conversation import SKIPPED
 from actions.replies import summary
+from actions.services import UsesServices
 from seva.catalogue import load_catalogue
 from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
 from seva.matching import SURE, decide, load_gazetteer, normalise
 
+logger = logging.getLogger(__name__)
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
 # Intents that interrupt the form rather than answer its question.
 _INTERRUPTIONS = frozenset(
-    ("stop", "menu", "help", "track_complaint", "choose_language")
+    ("stop", "menu", "help", "track_complaint", "choose_language", "continue_filing", "filing_reminder")
     # what the WhatsApp channel says for a message it could not read, a photo not received, a flood
     + ("unsupported_message", "photo_not_received", "too_many_messages")
 )
@@ -59,9 +63,20 @@ def _kept(tracker: Tracker, slot: str) -> Optional[Dict[Text, Any]]:
     return None
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(UsesServices, FormValidationAction):
     def name(self) -> Text:
         return "validate_complaint_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        # Each answer restarts the quiet time after which the citizen is reminded (seva.reminders).
+        try:
+            self.services.reminders.touch(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
+        except SQLAlchemyError:
+            logger.exception("Could not note the filing of %s", tracker.sender_id)
+        return events
 
     async def required_slots(
         self,

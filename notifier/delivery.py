@@ -10,12 +10,15 @@ import aiohttp
 from seva.catalogue import Catalogue
 from seva.escalation import Ladders, day_of, load_ladders
 from seva.outbox import Update
+from seva.reminders import Reminder
 from seva.responses import ResponseTemplates
 from whatsapp_cloud.api import GraphApi, SendError
 from whatsapp_cloud.messages import template_body, template_language
 
 # The intent Rasa is sent; its rule runs action_notify_update, which says what the entities carry.
 UPDATE_INTENT = "complaint_updated"
+# The intent whose rule runs action_remind_filing for a citizen silent in the middle of filing.
+REMINDER_INTENT = "filing_reminder"
 NOTIFICATION_ENTITY = "notification_id"
 NOT_GIVEN = "—"
 
@@ -33,10 +36,6 @@ class RasaDelivery:
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
 
     async def deliver(self, update: Update) -> None:
-        params = dict(self.params)
-        # WhatsApp citizens get it on WhatsApp; on other channels it waits in their conversation.
-        if update.channel == "whatsapp":
-            params["output_channel"] = "whatsapp"
         entities = {
             NOTIFICATION_ENTITY: str(update.id),
             "update_number": update.number,
@@ -58,8 +57,19 @@ class RasaDelivery:
             entities["update_following"] = "yes"
         if update.merged_into:
             entities["update_kept"] = update.merged_into
-        body = {"name": UPDATE_INTENT, "entities": entities}
-        url = f"{self.url}/conversations/{update.recipient}/trigger_intent"
+        await self._trigger(update.recipient, update.channel, UPDATE_INTENT, entities)
+
+    async def remind(self, reminder: Reminder) -> None:
+        """Asks Rasa to remind a citizen of the complaint they did not finish filing, in their conversation."""
+        await self._trigger(reminder.sender_id, reminder.channel, REMINDER_INTENT, {})
+
+    async def _trigger(self, recipient: str, channel: str, intent: str, entities: Dict[str, str]) -> None:
+        params = dict(self.params)
+        # WhatsApp citizens get it on WhatsApp; on other channels it waits in their conversation.
+        if channel == "whatsapp":
+            params["output_channel"] = "whatsapp"
+        body = {"name": intent, "entities": entities}
+        url = f"{self.url}/conversations/{recipient}/trigger_intent"
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as session:
                 async with session.post(url, params=params, json=body) as response:

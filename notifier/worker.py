@@ -5,23 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.delivery import DeliveryError, RasaDelivery, TemplateDelivery
 from seva.bootstrap import Services
+from seva.citizens import FREE_WINDOW
 from seva.escalation import Escalation
 from seva.outbox import Outbox, Update
+from seva.reminders import FilingReminders
 from seva.storage import utcnow
 from whatsapp_cloud.api import GraphApi
 
 logger = logging.getLogger(__name__)
-# How often the worker looks for overdue complaints to escalate: days-long deadlines need no finer clock.
+# How often the worker looks for overdue complaints to escalate and for filings to remind of: their deadlines are
+# days and tens of minutes, which need no finer clock.
 ESCALATE_EVERY = 60.0
-# WhatsApp lets a business write freely for 24 hours after the citizen's last message; keep a margin.
-FREE_WINDOW = timedelta(hours=23, minutes=50)
+REMIND_EVERY = 60.0
 
 
 class Worker:
@@ -34,6 +36,8 @@ class Worker:
         batch: int = 20,
         escalation: Optional[Escalation] = None,
         escalate_every: float = ESCALATE_EVERY,
+        reminders: Optional[FilingReminders] = None,
+        remind_every: float = REMIND_EVERY,
     ):
         self.outbox = outbox
         self.rasa = rasa
@@ -43,6 +47,9 @@ class Worker:
         self.escalation = escalation
         self.escalate_every = escalate_every
         self._escalated_at = float("-inf")
+        self.reminders = reminders
+        self.remind_every = remind_every
+        self._reminded_at = float("-inf")
 
     @classmethod
     def from_services(cls, services: Services) -> Worker:
@@ -58,6 +65,7 @@ class Worker:
             templates,
             services.citizens.last_whatsapp_at,
             escalation=services.escalation,
+            reminders=services.reminders,
         )
 
     async def run_once(self) -> int:
@@ -77,11 +85,31 @@ class Worker:
             logger.info("%d overdue complaint(s) escalated", escalated)
         return escalated
 
+    async def remind(self, now: Optional[datetime] = None) -> int:
+        """Reminds the citizens silent in the middle of filing (at most every `remind_every` seconds, unless given
+        the time); how many it reminded. A claimed reminder that Rasa does not take is not tried again: one
+        reminder at most matters more than one at least."""
+        if self.reminders is None or (now is None and time.monotonic() - self._reminded_at < self.remind_every):
+            return 0
+        self._reminded_at = time.monotonic()
+        reminded = 0
+        for reminder in await asyncio.to_thread(self.reminders.claim_due, now):
+            try:
+                await self.rasa.remind(reminder)
+            except DeliveryError as error:
+                logger.warning("The filing reminder to %s failed: %s", reminder.sender_id, error)
+                continue
+            reminded += 1
+        if reminded:
+            logger.info("%d citizen(s) reminded of a complaint they did not finish filing", reminded)
+        return reminded
+
     async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
         while not stop.is_set():
             try:
                 # Escalations write notifications: they go out in this same round.
                 await self.escalate()
+                await self.remind()
                 tried = await self.run_once()
             except SQLAlchemyError:
                 logger.exception("The database is out of reach; trying again in %s s", interval)

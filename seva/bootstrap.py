@@ -20,6 +20,7 @@ from seva.duplicates import DuplicateRules, load_duplicate_rules
 from seva.escalation import Escalation
 from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
+from seva.reminders import FilingReminders
 from seva.responses import ResponseTemplates, load_responses
 from seva.settings import Settings
 from seva.staff import SessionPolicy, Staff
@@ -41,6 +42,7 @@ class Services:
     statistics: Statistics
     outbox: Outbox
     escalation: Escalation
+    reminders: FilingReminders
     throttle: Throttle
 
     def close(self) -> None:
@@ -74,6 +76,7 @@ def build(settings: Settings) -> Services:
         statistics=Statistics(database, catalogue),
         outbox=Outbox(database),
         escalation=Escalation(database, catalogue),
+        reminders=FilingReminders(database, timedelta(minutes=settings.filing_reminder_minutes)),
         throttle=Throttle(settings.citizen_messages_per_minute),
     )
 

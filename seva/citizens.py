@@ -4,7 +4,7 @@ WhatsApp (which opens WhatsApp's 24-hour window for free-form messages)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Optional
 
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 
 from seva.models import Citizen
 from seva.storage import Database, aware, utcnow
+
+# WhatsApp lets a business write freely for 24 hours after the citizen's last message; keep a margin.
+FREE_WINDOW = timedelta(hours=23, minutes=50)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ class Settings:
     staff_token_days: int = 90
     # Messages one citizen may send a minute, on any channel; more are answered with a request to slow down.
     citizen_messages_per_minute: int = 30
+    # A citizen silent this long in the middle of filing is reminded once; keep it under Rasa's session expiry
+    # (domain.yml), after which the half-filed form is gone.
+    filing_reminder_minutes: float = 30
     # The staff console: a session ends after this many idle minutes, or this many hours after sign-in; this many
     # failed sign-ins in a row lock the account for the lock-out's minutes.
     console_idle_minutes: int = 30
@@ -100,6 +103,7 @@ class Settings:
             rest_channel_token=text("REST_CHANNEL_TOKEN", None),
             staff_token_days=int(text("STAFF_TOKEN_DAYS", default.staff_token_days)),
             citizen_messages_per_minute=int(text("CITIZEN_MESSAGES_PER_MINUTE", default.citizen_messages_per_minute)),
+            filing_reminder_minutes=float(text("FILING_REMINDER_MINUTES", default.filing_reminder_minutes)),
             console_idle_minutes=int(text("CONSOLE_IDLE_MINUTES", default.console_idle_minutes)),
             console_session_hours=int(text("CONSOLE_SESSION_HOURS", default.console_session_hours)),
             console_sign_in_attempts=int(text("CONSOLE_SIGN_IN_ATTEMPTS", default.console_sign_in_attempts)),

@@ -2,6 +2,7 @@
 
 from seva.models.citizens import Citizen
 from seva.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintFollower, DailySequence
+from seva.models.filings import FilingInProgress
 from seva.models.outbox import Notification
 from seva.models.staff import StaffCity, StaffSession, StaffToken, StaffUser
 
@@ -12,6 +13,7 @@ __all__ = [
     "ComplaintEvent",
     "ComplaintFollower",
     "DailySequence",
+    "FilingInProgress",
     "Notification",
     "StaffCity",
     "StaffSession",

@@ -1,5 +1,6 @@
 """The custom actions and the complaint form, run as the action server runs them, on a real SQLite database."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from actions.actions import (
     ActionCancelComplaint,
     ActionFollowComplaint,
     ActionMoreComplaints,
+    ActionRemindFiling,
     ActionStartComplaint,
     ActionSubmitComplaint,
     ActionTrackComplaint,
@@ -18,6 +20,7 @@ from actions.forms import ActionAskComplaintCategory, ActionAskConfirmed, Action
 from actions.replies import local_date
 from seva.escalation import Escalation
 from seva.models import Complaint
+from seva.storage import utcnow
 from tests.helpers import DOWN_DATABASE_URL, services_on, tracker
 
 FILLED = {
@@ -105,15 +108,17 @@ def test_the_first_message_becomes_the_description_when_it_describes_the_problem
     assert "description" not in slots_set(events) and slots_set(events)["draft_id"]
 
 
-def test_cancelling_drops_the_draft_and_the_form():
-    events, messages = run(ActionCancelComplaint(), tracker("stop", "stop", slots=FILLED, active_loop="complaint_form"))
+def test_cancelling_drops_the_draft_and_the_form(services):
+    events, messages = run(
+        ActionCancelComplaint(services), tracker("stop", "stop", slots=FILLED, active_loop="complaint_form")
+    )
     assert responses(messages) == ["utter_complaint_cancelled"]
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert slots_set(events)["complaint_type"] is None
 
 
-def test_cancelling_with_nothing_going_on_says_so():
-    _, messages = run(ActionCancelComplaint(), tracker("cancel", "stop"))
+def test_cancelling_with_nothing_going_on_says_so(services):
+    _, messages = run(ActionCancelComplaint(services), tracker("cancel", "stop"))
     assert responses(messages) == ["utter_nothing_to_cancel"]
 
 
@@ -199,15 +204,22 @@ def test_tracking_while_the_database_is_down_apologises(services_down):
 # The form
 
 
-async def validate(domain, t):
+@pytest.fixture
+def form(domain, services):
+    """The form's validation as the action server runs it, with the domain it is given."""
+    return ValidateComplaintForm(services), domain
+
+
+async def validate(form, t):
+    action, domain = form
     dispatcher = CollectingDispatcher()
-    events = await ValidateComplaintForm().run(dispatcher, t, domain)
+    events = await action.run(dispatcher, t, domain)
     return slots_set(events), dispatcher.messages
 
 
-async def test_a_misspelt_town_is_taken(domain):
+async def test_a_misspelt_town_is_taken(form):
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             "jalandher",
             "inform",
@@ -219,9 +231,9 @@ async def test_a_misspelt_town_is_taken(domain):
     assert slots["city"] == "pb.jalandhar" and messages == []
 
 
-async def test_an_unsure_town_is_asked_about_with_buttons(domain):
+async def test_an_unsure_town_is_asked_about_with_buttons(form):
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             "patla",
             "inform",
@@ -236,9 +248,9 @@ async def test_an_unsure_town_is_asked_about_with_buttons(domain):
     assert messages[0]["buttons"][0]["payload"] == '/inform{"city": "pb.patiala"}'
 
 
-async def test_an_unknown_town_is_refused_politely(domain):
+async def test_an_unknown_town_is_refused_politely(form):
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             "gotham",
             "inform",
@@ -250,10 +262,10 @@ async def test_an_unknown_town_is_refused_politely(domain):
     assert slots["city"] is None and responses(messages) == ["utter_unknown_city"]
 
 
-async def test_a_locality_that_exists_twice_is_disambiguated(domain):
+async def test_a_locality_that_exists_twice_is_disambiguated(form):
     before = {"complaint_type": "StreetLightNotWorking", "city": "pb.jalandhar", "requested_slot": "locality"}
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             "model town", "inform", slots=before, new_slots={"locality": "model town"}, active_loop="complaint_form"
         ),
@@ -267,7 +279,7 @@ async def test_a_locality_that_exists_twice_is_disambiguated(domain):
     assert all("Ward" in b["title"] for b in messages[0]["buttons"])
 
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             '/inform{"locality_code": "JLC388"}',
             "inform",
@@ -280,29 +292,29 @@ async def test_a_locality_that_exists_twice_is_disambiguated(domain):
     assert (slots["locality"], slots["locality_code"]) == ("Model Town", "JLC388") and messages == []
 
 
-async def test_an_unknown_place_is_kept_as_a_landmark(domain):
+async def test_an_unknown_place_is_kept_as_a_landmark(form):
     before = {"complaint_type": "DamagedRoad", "city": "pb.phagwara", "requested_slot": "locality"}
     text = "behind the old water tank"
     slots, messages = await validate(
-        domain, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
+        form, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
     )
     assert (slots["locality"], slots["landmark"], slots["locality_code"]) == (text, text, None)
     assert responses(messages) == ["utter_landmark_kept"]
 
 
-async def test_a_place_longer_than_kept_is_cut_to_what_the_summary_shows(domain):
+async def test_a_place_longer_than_kept_is_cut_to_what_the_summary_shows(form):
     before = {"complaint_type": "DamagedRoad", "city": "pb.phagwara", "requested_slot": "locality"}
     text = "behind the old water tank " + "and then further along the lane " * 10
     slots, _ = await validate(
-        domain, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
+        form, tracker(text, "inform", slots=before, new_slots={"locality": text}, active_loop="complaint_form")
     )
     assert len(slots["locality"]) == len(slots["landmark"]) == 200 and text.startswith(slots["landmark"])
 
 
-async def test_a_town_without_a_locality_list_takes_the_place_as_written(domain):
+async def test_a_town_without_a_locality_list_takes_the_place_as_written(form):
     before = {"complaint_type": "DamagedRoad", "city": "pb.ludhiana", "requested_slot": "locality"}
     slots, messages = await validate(
-        domain,
+        form,
         tracker(
             "Sarabha Nagar",
             "inform",
@@ -314,7 +326,7 @@ async def test_a_town_without_a_locality_list_takes_the_place_as_written(domain)
     assert (slots["locality"], slots["landmark"]) == ("Sarabha Nagar", "Sarabha Nagar") and messages == []
 
 
-async def test_an_emoji_is_not_a_description(domain):
+async def test_an_emoji_is_not_a_description(form):
     before = {
         **FILLED,
         "description": None,
@@ -324,13 +336,13 @@ async def test_an_emoji_is_not_a_description(domain):
         "requested_slot": "description",
     }
     slots, messages = await validate(
-        domain,
+        form,
         tracker("😡😡", "nlu_fallback", slots=before, new_slots={"description": "😡😡"}, active_loop="complaint_form"),
     )
     assert slots["description"] is None and responses(messages) == ["utter_description_too_short"]
 
 
-async def test_a_very_long_description_is_kept_within_bounds(domain):
+async def test_a_very_long_description_is_kept_within_bounds(form):
     before = {
         **FILLED,
         "description": None,
@@ -341,7 +353,7 @@ async def test_a_very_long_description_is_kept_within_bounds(domain):
     }
     text = "the drain is overflowing " * 20_000
     slots, _ = await validate(
-        domain,
+        form,
         tracker(text, "file_complaint", slots=before, new_slots={"description": text}, active_loop="complaint_form"),
     )
     assert 0 < len(slots["description"]) <= 4000
@@ -359,19 +371,19 @@ async def test_a_very_long_description_is_kept_within_bounds(domain):
         ("", "nlu_fallback", {"image": ["https://example.org/p.jpg"]}, None),
     ],
 )
-async def test_the_photo_answer(domain, text, intent, metadata, expected):
+async def test_the_photo_answer(form, text, intent, metadata, expected):
     before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
     slots, messages = await validate(
-        domain, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
+        form, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
     )
     assert slots["photo"] == expected
     assert responses(messages) == ([] if expected else ["utter_photo_not_understood"])
 
 
-async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(domain):
+async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(form):
     before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
     link = "https://example.org/" + "p" * 1500 + ".jpg"
-    slots, messages = await validate(domain, tracker(link, "inform", slots=before, active_loop="complaint_form"))
+    slots, messages = await validate(form, tracker(link, "inform", slots=before, active_loop="complaint_form"))
     assert slots["photo"] is None and responses(messages) == ["utter_photo_link_too_long"]
 
 
@@ -384,34 +396,34 @@ async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(domain):
         ("skip", "skip", {}, "skipped"),
     ],
 )
-async def test_the_location_answer(domain, text, intent, metadata, expected):
+async def test_the_location_answer(form, text, intent, metadata, expected):
     before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
     slots, _ = await validate(
-        domain, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
+        form, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
     )
     assert slots["location"] == expected
 
 
-async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(domain):
+async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(form):
     before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
     slots, messages = await validate(
-        domain, tracker("my complaints", "track_complaint", slots=before, active_loop="complaint_form")
+        form, tracker("my complaints", "track_complaint", slots=before, active_loop="complaint_form")
     )
     assert "location" not in slots and messages == []
 
 
-async def test_confirming_and_correcting(domain):
+async def test_confirming_and_correcting(form):
     before = {**FILLED, "confirmed": None, "requested_slot": "confirmed"}
     slots, _ = await validate(
-        domain, tracker("yes", "affirm", slots=before, new_slots={"confirmed": "yes"}, active_loop="complaint_form")
+        form, tracker("yes", "affirm", slots=before, new_slots={"confirmed": "yes"}, active_loop="complaint_form")
     )
     assert slots["confirmed"] == "yes"
     slots, messages = await validate(
-        domain, tracker("no", "deny", slots=before, new_slots={"confirmed": "no"}, active_loop="complaint_form")
+        form, tracker("no", "deny", slots=before, new_slots={"confirmed": "no"}, active_loop="complaint_form")
     )
     assert slots["confirmed"] is None and responses(messages) == ["utter_ask_correction"]
     slots, _ = await validate(
-        domain,
+        form,
         tracker(
             '/inform{"correction": "city"}',
             "inform",
@@ -425,15 +437,15 @@ async def test_confirming_and_correcting(domain):
     assert slots.get("complaint_type", FILLED["complaint_type"]) == FILLED["complaint_type"]
 
 
-async def test_a_category_picked_by_number_and_a_one_service_category_fills_the_type(domain):
+async def test_a_category_picked_by_number_and_a_one_service_category_fills_the_type(form):
     before = {"requested_slot": "complaint_category"}
     slots, _ = await validate(
-        domain,
+        form,
         tracker("2", "inform", slots=before, new_slots={"complaint_category": "2"}, active_loop="complaint_form"),
     )
     assert slots["complaint_category"] == "Garbage" and "complaint_type" not in slots
     slots, _ = await validate(
-        domain,
+        form,
         tracker(
             '/inform{"complaint_category": "StreetLights"}',
             "inform",
@@ -446,7 +458,7 @@ async def test_a_category_picked_by_number_and_a_one_service_category_fills_the_
     assert (slots["complaint_category"], slots["complaint_type"]) == ("StreetLights", "StreetLightNotWorking")
 
 
-async def test_a_later_answer_does_not_overwrite_the_complaint_type(domain):
+async def test_a_later_answer_does_not_overwrite_the_complaint_type(form):
     before = {
         **FILLED,
         "description": None,
@@ -457,7 +469,7 @@ async def test_a_later_answer_does_not_overwrite_the_complaint_type(domain):
     }
     text = "also the drain next to it is blocked"
     slots, _ = await validate(
-        domain,
+        form,
         tracker(
             text,
             "file_complaint",
@@ -511,14 +523,74 @@ def test_a_problem_reported_already_is_offered_to_follow_instead_of_filed_twice(
     assert [c.number for c in services.complaints.list_for("citizen-2").items] == [kept]
 
 
-def test_file_a_new_one_files_it_all_the_same(services):
-    file_some(services, 1, sender="citizen-1")
-    _, messages = run(
-        ActionSubmitComplaint(services),
-        tracker("", "file_new_complaint", slots={**FILLED, "draft_id": "anyway"}, sender_id="citizen-2"),
-    )
+@pytest.mark.parametrize("text, intent", [("/file_new_complaint", "file_new_complaint"), ("no, another one", "deny")])
+def test_file_a_new_one_or_a_typed_no_files_it_all_the_same(services, text, intent):
+    kept = file_some(services, 1, sender="citizen-1")[0]
+    asked = {**FILLED, "draft_id": "anyway", "duplicate_of": kept}
+    _, messages = run(ActionSubmitComplaint(services), tracker(text, intent, slots=asked, sender_id="citizen-2"))
     assert responses(messages) == ["utter_complaint_filed"]
     assert services.complaints.list_for("citizen-2").total == 1
+
+
+# The reminder to a citizen silent in the middle of filing
+
+QUIET = 31 * 60
+
+
+def silent_for(seconds, **kwargs):
+    """A tracker whose citizen last wrote `seconds` ago, then the worker's triggered reminder."""
+    t = tracker("", "filing_reminder", **kwargs)
+    t.events[-1]["timestamp"] = time.time()
+    said = {"event": "user", "text": "Jalandhar", "timestamp": time.time() - seconds, "parse_data": {}}
+    t.events.insert(len(t.events) - 1, said)
+    return t
+
+
+def test_the_reminder_names_the_complaint_begun_and_offers_continue_and_cancel(services):
+    slots = {"complaint_type": "StreetLightNotWorking", "language": "pa", "requested_slot": "locality"}
+    _, messages = run(ActionRemindFiling(services), silent_for(QUIET, slots=slots, active_loop="complaint_form"))
+    assert responses(messages) == ["utter_filing_reminder"]
+    assert messages[0]["service_name"] == services.catalogue.services["StreetLightNotWorking"].name("pa")
+
+
+def test_the_reminder_of_a_filing_without_a_type_yet_says_so(services):
+    _, messages = run(ActionRemindFiling(services), silent_for(QUIET, active_loop="complaint_form"))
+    assert responses(messages) == ["utter_filing_reminder_untyped"]
+
+
+@pytest.mark.parametrize("seconds, loop", [(QUIET, None), (QUIET, "followup_form"), (60, "complaint_form")])
+def test_no_reminder_once_the_filing_ended_or_when_the_citizen_wrote_again(services, seconds, loop):
+    _, messages = run(ActionRemindFiling(services), silent_for(seconds, active_loop=loop))
+    assert messages == []
+
+
+def test_filing_cancelling_and_following_end_the_filing_so_no_reminder_comes(services):
+    kept = file_some(services, 1, sender="citizen-1")[0]
+    later = utcnow() + timedelta(hours=1)
+    for sender in ("citizen-2", "citizen-3", "citizen-4"):
+        services.reminders.touch(sender, "rest")
+    run(
+        ActionSubmitComplaint(services),
+        tracker("yes", "affirm", slots={**FILLED, "duplicate_of": kept}, sender_id="citizen-2"),
+    )
+    run(
+        ActionCancelComplaint(services),
+        tracker("stop", "stop", slots=FILLED, active_loop="complaint_form", sender_id="citizen-3"),
+    )
+    run(
+        ActionFollowComplaint(services),
+        tracker("yes", "affirm", slots={**FILLED, "duplicate_of": kept}, sender_id="citizen-4"),
+    )
+    assert services.reminders.claim_due(later) == []
+
+
+async def test_each_answer_in_the_form_restarts_the_quiet_time(form, services):
+    before = {"complaint_type": "DamagedRoad", "requested_slot": "city"}
+    await validate(
+        form,
+        tracker("jalandhar", "inform", slots=before, new_slots={"city": "jalandhar"}, active_loop="complaint_form"),
+    )
+    assert [r.sender_id for r in services.reminders.claim_due(utcnow() + timedelta(minutes=31))] == ["citizen-1"]
 
 
 def test_a_citizen_is_never_asked_about_their_own_complaint(services):
