@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from seva.languages import language_names_in
 from seva.matching import Gazetteer, load_gazetteer
-from seva.numbering import NUMBER_PATTERN
+from seva.numbering import find_numbers
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -49,9 +49,7 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
-        entities = [
-            _entity("complaint_id", m.group(0).upper(), m.start(), m.end()) for m in NUMBER_PATTERN.finditer(text)
-        ]
+        entities = [_entity("complaint_id", number, start, end) for number, start, end in find_numbers(text)]
         numbers = [(e["start"], e["end"]) for e in entities]
         entities += [_entity("language", code, start, end) for code, start, end in language_names_in(text)]
         cities = [m for m in self.gazetteer.find_cities(text) if not _inside(m.start, m.end, numbers)]
