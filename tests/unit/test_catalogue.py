@@ -121,8 +121,8 @@ def test_jalandhar_has_two_model_towns_told_apart_by_ward(catalogue):
     assert model_towns[0].where != model_towns[1].where
 
 
-def test_our_own_localities_have_hindi_and_punjabi_names(catalogue):
-    for tenant_id in ("pb.hoshiarpur", "pb.zirakpur", "pb.amritsar"):
+def test_every_locality_has_hindi_and_punjabi_names(catalogue):
+    for tenant_id in ("pb.hoshiarpur", "pb.zirakpur", "pb.amritsar", "pb.jalandhar", "pb.phagwara"):
         for locality in catalogue.localities_of(tenant_id):
             assert _script_of(locality.names["hi"]) == "DEVANAGARI", locality.code
             assert _script_of(locality.names["pa"]) == "GURMUKHI", locality.code
