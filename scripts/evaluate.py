@@ -1,10 +1,16 @@
-"""How well the trained model understands messages it never saw: the held-out sets in tests/nlu/.
+"""How well the trained model understands messages it never saw: the held-out sets in tests/nlu/, and the
+realistic sets in tests/nlu/realistic/.
 
 Each file there is one cell (a language in a script, e.g. ``en.yml``). For each cell it prints intent accuracy
 and macro F1, complaint-type accuracy (the ``complaint_type`` value against the annotated service code,
 including "no type" for messages that name none) and entity F1 over (entity, value) pairs of the annotated
 entities. It writes the intent confusion matrix as a picture and the figures as JSON to results/, and with
 ``--min-intent-accuracy`` fails when any cell is below it.
+
+The realistic sets are citizens' messages written apart from the training data by people who never saw it, each
+labelled with its service code (and a second problem, if any), plus messages that are not municipal complaints.
+For them it prints, per cell, how many complaints are recognised as complaints, the category and service accuracy
+on complaints, and the share of non-complaints taken for complaints.
 
     python -m scripts.evaluate --model models/seva.tar.gz --test-data tests/nlu
 """
@@ -23,6 +29,7 @@ from typing import Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_TYPE = "-"
+COMPLAINT_INTENT = "file_complaint"
 
 
 def load_cell(path: Path) -> List[dict]:
@@ -103,6 +110,75 @@ def score_cell(examples: List[dict], parses: List[dict]) -> Dict[str, float]:
         "entity_f1": f1,
         "entities": entity_count,
     }
+
+
+def load_realistic(path: Path) -> Dict[str, List[dict]]:
+    import yaml
+
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    return {"complaints": data.get("complaints") or [], "not_complaints": data.get("not_complaints") or []}
+
+
+def score_realistic(cell: Dict[str, List[dict]], parses: List[dict]) -> Dict[str, float]:
+    complaints, others = cell["complaints"], cell["not_complaints"]
+    category = _category_of()
+    told, rest = parses[: len(complaints)], parses[len(complaints) :]
+    types = [next((x["value"] for x in p["entities"] if x["entity"] == "complaint_type"), NO_TYPE) for p in told]
+    n = len(complaints) or 1
+    return {
+        "complaints": len(complaints),
+        "recognised": sum(p["intent"]["name"] == COMPLAINT_INTENT for p in told) / n,
+        "category_accuracy": sum(category(c["service"]) == category(t) for c, t in zip(complaints, types)) / n,
+        "service_accuracy": sum(c["service"] == t for c, t in zip(complaints, types)) / n,
+        "not_complaints": len(others),
+        "taken_for_complaints": sum(p["intent"]["name"] == COMPLAINT_INTENT for p in rest) / (len(others) or 1),
+    }
+
+
+def realistic_errors(cell_name: str, cell: Dict[str, List[dict]], parses: List[dict]) -> List[str]:
+    lines = []
+    for c, p in zip(cell["complaints"], parses):
+        typed = next((x["value"] for x in p["entities"] if x["entity"] == "complaint_type"), NO_TYPE)
+        if typed != c["service"] or p["intent"]["name"] != COMPLAINT_INTENT:
+            lines.append(f"{cell_name}\t{c['service']} -> {p['intent']['name']}/{typed}\t{c['text']}")
+    for o, p in zip(cell["not_complaints"], parses[len(cell["complaints"]) :]):
+        if p["intent"]["name"] == COMPLAINT_INTENT:
+            lines.append(f"{cell_name}\tnot a complaint ({o.get('about')}) -> {COMPLAINT_INTENT}\t{o['text']}")
+    return lines
+
+
+def evaluate_realistic(model: Path, folder: Path, out: Path) -> None:
+    cells = {path.stem: load_realistic(path) for path in sorted(folder.glob("*.yml"))}
+    if not cells:
+        return
+    texts = [m["text"] for cell in cells.values() for m in cell["complaints"] + cell["not_complaints"]]
+    parses = asyncio.run(parse_all(model, texts))
+    report, errors, offset = {}, [], 0
+    told_all: List[dict] = []
+    rest_all: List[dict] = []
+    for name, cell in cells.items():
+        size = len(cell["complaints"]) + len(cell["not_complaints"])
+        cell_parses = parses[offset : offset + size]
+        offset += size
+        report[name] = score_realistic(cell, cell_parses)
+        errors += realistic_errors(name, cell, cell_parses)
+        told_all += cell_parses[: len(cell["complaints"])]
+        rest_all += cell_parses[len(cell["complaints"]) :]
+    every = {key: [m for cell in cells.values() for m in cell[key]] for key in ("complaints", "not_complaints")}
+    report["all"] = score_realistic(every, told_all + rest_all)
+    print()
+    print(f"Realistic sets ({folder}): written apart from the training data")
+    print(f"{'cell':<8}{'complaints':>11}{'recognised':>11}{'category':>10}{'service':>9}{'others':>8}{'taken':>7}")
+    for name, r in report.items():
+        print(
+            f"{name:<8}{r['complaints']:>11}{r['recognised']:>11.3f}{r['category_accuracy']:>10.3f}"
+            f"{r['service_accuracy']:>9.3f}{r['not_complaints']:>8}{r['taken_for_complaints']:>7.3f}"
+        )
+    print("taken = share of the messages that are not municipal complaints taken for complaints")
+    (out / "realistic.json").write_text(json.dumps(report, indent=2))
+    (out / "realistic_errors.tsv").write_text("\n".join(errors) + "\n")
+    print(f"errors: {out / 'realistic_errors.tsv'}")
 
 
 def _category_of():
@@ -203,6 +279,7 @@ def main() -> int:
     confusion_picture(all_gold, all_predicted, args.out / "intent_confusion.png")
     print(f"confusion matrix: {args.out / 'intent_confusion.png'}; errors: {args.out / 'intent_errors.tsv'}")
     print("most confused:", Counter(e.split("\t")[1] for e in errors).most_common(5))
+    evaluate_realistic(args.model, args.test_data / "realistic", args.out)
 
     if args.min_intent_accuracy is not None:
         failing = [c for c in cells if report[c]["intent_accuracy"] < args.min_intent_accuracy]
