@@ -27,8 +27,12 @@ DOWN_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/seva?connect_timeout=2"
 
 SCRIPTS = {"en": "LATIN", "hi": "DEVANAGARI", "pa": "GURMUKHI"}
 # Latin letters allowed in a reply of any language: placeholders, complaint numbers, the words a citizen types,
-# the "English" button (a language named in its own script), our name, file formats.
-LATIN_ANYWHERE = re.compile(r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b(mseva|menu|stop|yes|English|Seva|JPEG|PNG|MB)\b")
+# the "English" button (a language named in its own script), our name, file formats, web addresses, and PSPCL as
+# its bills print it.
+LATIN_ANYWHERE = re.compile(
+    r"\{\w+\}|\bPB-PGR-[\d-]+|\bPB-PGR\b|\b[\w-]+(\.[\w-]+)*\.gov\.in\b"
+    r"|\b(mseva|menu|stop|yes|English|Seva|JPEG|PNG|MB|PSPCL)\b"
+)
 
 
 def letters_scripts(text: str) -> set:
