@@ -19,9 +19,11 @@ from actions import conversation as conv
 from actions import replies
 from actions.conversation import SKIPPED
 from actions.services import UsesServices
+from seva.area import load_served_area
 from seva.bootstrap import Services
 from seva.complaints import PAGE_SIZE, Draft
 from seva.numbering import canonical_number
+from seva.other_services import load_other_services
 
 logger = logging.getLogger(__name__)
 # Intents Seva's own worker sends through trigger_intent: not messages of the citizen.
@@ -41,6 +43,12 @@ class ActionStartComplaint(Action):
         text = conv.text(tracker)
         if conv.entity(tracker, "complaint_type") and len(text.split()) >= DESCRIPTIVE_WORDS:
             events.append(SlotSet("description", text.strip()))
+        # A photo or a pin that opened the complaint is kept for it, and not asked for again.
+        photo, pin = conv.image_uri(tracker), conv.pin(tracker)
+        if photo:
+            events.append(SlotSet("photo", photo))
+        if pin and load_served_area().contains(float(pin["latitude"]), float(pin["longitude"])):
+            events.append(SlotSet("location", f"{float(pin['latitude']):.6f},{float(pin['longitude']):.6f}"))
         return events
 
 
@@ -123,6 +131,18 @@ class ActionRemindFiling(UsesServices, Action):
             dispatcher.utter_message(
                 response="utter_filing_reminder", service_name=service.name(conv.language(tracker))
             )
+        return []
+
+
+class ActionOtherService(Action):
+    """Another government service than the town's: the citizen is told where to go, and no complaint is begun."""
+
+    def name(self) -> Text:
+        return "action_other_service"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        kind = load_other_services().kind_of(conv.text(tracker)) or "other"
+        dispatcher.utter_message(response=f"utter_where_to_go_{kind}")
         return []
 
 

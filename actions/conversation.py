@@ -31,6 +31,9 @@ FORM_SLOTS = (
 )
 
 
+# What Seva says beside the conversation, with a button of its own, before the open question.
+ASIDES = frozenset(("utter_language_guessed",))
+
 # The slots of a follow-up on a filed complaint (reopen, rate, add to it).
 FOLLOWUP_SLOTS = ("followup", "target_complaint", "reason", "rating", "feedback", "addition", "addition_photo")
 
@@ -85,11 +88,13 @@ def value_before_last_message(tracker: Tracker, slot: str) -> Any:
 
 
 def choices_offered(tracker: Tracker) -> bool:
-    """Whether a question with buttons was already put since the citizen last wrote (no need to ask twice)."""
+    """Whether a question with buttons was already put since the citizen last wrote (no need to ask twice). The
+    language banner's button is an aside, not an answer to the open question."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
-        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+        said = (event.get("metadata") or {}).get("utter_action")
+        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons") and said not in ASIDES:
             return True
     return False
 

@@ -17,6 +17,8 @@ from actions import conversation as conv
 from actions.conversation import SKIPPED
 from actions.replies import summary
 from actions.services import UsesServices
+from seva.answers import is_skip_word
+from seva.area import load_served_area
 from seva.catalogue import load_catalogue
 from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
 from seva.matching import SURE, decide, load_gazetteer, normalise
@@ -27,15 +29,12 @@ MIN_DESCRIPTION = 6
 # Intents that interrupt the form rather than answer its question.
 _INTERRUPTIONS = frozenset(
     ("stop", "menu", "help", "track_complaint", "choose_language", "continue_filing", "filing_reminder")
+    + ("greet", "bot_challenge")
     # what the WhatsApp channel says for a message it could not read, a photo not received, a flood
     + ("unsupported_message", "photo_not_received", "too_many_messages")
 )
-_SKIP_WORDS = frozenset("skip no none nope na nahi nahin nhi later not now".split())
 _URL = re.compile(r"https?://\S+")
 _COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)")
-# Punjab and its neighbours, generously: a pin far outside is a typo, not a place we serve.
-_LATITUDES = (28.0, 34.0)
-_LONGITUDES = (72.0, 78.5)
 # Which slots a correction clears, so the form asks them again.
 _CORRECTIONS = {
     "complaint_type": ("complaint_type", "complaint_category"),
@@ -113,6 +112,17 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
 
     def validate_complaint_type(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         catalogue = load_catalogue()
+        changed = _changed_problem(tracker)
+        if changed:
+            service = catalogue.services[changed]
+            dispatcher.utter_message(
+                response="utter_problem_changed", service_name=service.name(conv.language(tracker))
+            )
+            return {
+                "complaint_type": changed,
+                "complaint_category": service.category,
+                "description": conv.text(tracker),
+            }
         kept = _kept(tracker, "complaint_type")
         if kept:
             return kept
@@ -133,6 +143,8 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         if kept:
             return kept
         tenant_id = conv.entity(tracker, "city")
+        if tenant_id not in catalogue.cities and _changed_problem(tracker):
+            return {"city": None}
         if tenant_id not in catalogue.cities:
             typed = conv.text(tracker)
             match, candidates = decide(load_gazetteer().rank_cities(typed))
@@ -177,6 +189,9 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
             return _landmark(conv.text(tracker) if tracker.get_slot("requested_slot") == "locality" else value)
 
         named = conv.entity(tracker, "locality")
+        if not named and _changed_problem(tracker):
+            # "Actually it is garbage": a change of mind about the problem, not a place; asked again.
+            return {"locality": None}
         if named:
             codes = gazetteer.localities_named(tenant_id, named)
             typed = named
@@ -245,13 +260,16 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         pin = conv.pin(tracker)
         point = None
         if pin is not None:
-            point = _in_region(pin["latitude"], pin["longitude"])
+            point = _point(pin["latitude"], pin["longitude"])
         else:
             found = _COORDINATES.search(conv.text(tracker))
             if found:
-                point = _in_region(found.group(1), found.group(2))
-        if point:
+                point = _point(found.group(1), found.group(2))
+        if point and load_served_area().contains(*point):
             return {"location": f"{point[0]:.6f},{point[1]:.6f}"}
+        if point:
+            dispatcher.utter_message(response="utter_location_outside_area")
+            return {"location": None}
         if _is_skip(tracker):
             return {"location": SKIPPED}
         dispatcher.utter_message(response="utter_location_not_understood")
@@ -365,27 +383,36 @@ def _pick(typed: str, options: List[Any], name_of) -> Any:
     return scored[0][1] if scored and scored[0][0] >= 80 else None
 
 
+def _changed_problem(tracker: Tracker) -> Optional[str]:
+    """The service of a complaint the citizen now describes instead of the one settled, while asked for a place
+    ("actually it is not the light, it is garbage"), or None."""
+    if tracker.get_slot("requested_slot") not in ("city", "locality") or conv.intent(tracker) != "file_complaint":
+        return None
+    code = conv.entity(tracker, "complaint_type")
+    settled = conv.value_before_last_message(tracker, "complaint_type")
+    return code if code in load_catalogue().services and settled not in (None, code) else None
+
+
 def _answer_to(tracker: Tracker, slot: str, carried: str, found: Any) -> Dict[Text, Any]:
     """The latest message as the answer to an optional question, unless it asks for something else."""
     if tracker.get_slot("requested_slot") != slot:
         return {}
-    if conv.metadata(tracker).get(carried) or found or conv.intent(tracker) not in _INTERRUPTIONS:
+    # A skip word skips, however the message was read (ਛੱਡੋ is also "drop it", which would cancel the complaint).
+    answered = conv.metadata(tracker).get(carried) or found or is_skip_word(conv.text(tracker))
+    if answered or conv.intent(tracker) not in _INTERRUPTIONS:
         return {slot: conv.text(tracker) or carried}
     return {}
 
 
 def _is_skip(tracker: Tracker) -> bool:
-    return conv.intent(tracker) in ("skip", "deny") or normalise(conv.text(tracker)) in _SKIP_WORDS
+    return conv.intent(tracker) in ("skip", "deny") or is_skip_word(conv.text(tracker))
 
 
-def _in_region(latitude: Any, longitude: Any) -> Optional[tuple]:
+def _point(latitude: Any, longitude: Any) -> Optional[tuple]:
     try:
-        lat, lon = float(latitude), float(longitude)
+        return float(latitude), float(longitude)
     except (TypeError, ValueError):
         return None
-    if _LATITUDES[0] <= lat <= _LATITUDES[1] and _LONGITUDES[0] <= lon <= _LONGITUDES[1]:
-        return lat, lon
-    return None
 
 
 def _correction_named(typed: str) -> Optional[str]:

@@ -82,8 +82,8 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
-            # Button payloads ("/inform{...}") carry their entities already.
-            if not text.strip() or text.startswith("/"):
+            # Button payloads ("/inform{...}") carry their entities already; a photo or pin alone names no problem.
+            if not normalise(text) or text.startswith("/"):
                 continue
             complaint_probability, ranking = self.rank(text)
             message.set(RANKING, ranking, add_to_output=True)

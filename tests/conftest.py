@@ -95,6 +95,8 @@ def servers(trained_model, postgres_schema, graph_api, tmp_path_factory):
         "CITIZEN_MESSAGES_PER_MINUTE": "20",
         # Messages lost in a restart are handled again this soon (two minutes in production).
         "WHATSAPP_REDELIVER_AFTER_SECONDS": "10",
+        # A filing reminder may be said to a citizen silent this long (30 minutes in production).
+        "FILING_REMINDER_MINUTES": "0.05",
     }
     running = Servers(trained_model, env, ROOT / "endpoints.production.yml", tmp_path_factory.mktemp("logs")).start()
     yield running

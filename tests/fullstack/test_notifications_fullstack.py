@@ -23,11 +23,12 @@ from seva.escalation import Escalation, day_of
 from seva.lifecycle import Lifecycle
 from seva.models import Complaint, Notification
 from seva.outbox import Outbox
+from seva.reminders import FilingReminders
 from seva.settings import Settings, WhatsAppSettings
 from seva.staff import Staff
 from seva.workflow import GRO, LME, Actor
 from tests import whatsapp_payloads as wa
-from tests.fullstack.test_whatsapp_channel import choices, post, say, shown
+from tests.fullstack.test_whatsapp_channel import choices, exchange, say, shown
 from tests.helpers import WHATSAPP, a_draft, postgres_schema_url
 from tests.servers import StaffApiServer
 
@@ -289,21 +290,6 @@ async def test_a_duplicate_merged_in_the_console_makes_its_citizen_follow_and_bo
     assert len(graph_api.sent_to(first)) == before[first] + 2 and len(graph_api.sent_to(second)) == before[second] + 3
 
 
-def exchange(servers, graph_api, message, quiet=2.0, timeout=60.0):
-    """Posts one message and gives the replies that reach the citizen, once no more come for `quiet` seconds."""
-    before = len(graph_api.sent_to(message["from"]))
-    assert post(servers, wa.envelope([message])).status_code == 200
-    deadline, last, seen = time.monotonic() + timeout, time.monotonic(), before
-    while time.monotonic() < deadline:
-        now = len(graph_api.sent_to(message["from"]))
-        if now != seen:
-            seen, last = now, time.monotonic()
-        elif now > before and time.monotonic() - last >= quiet:
-            break
-        time.sleep(0.1)
-    return graph_api.sent_to(message["from"])[before:]
-
-
 async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and_both_hear_the_fix_once(
     servers, graph_api, database, staff_api, tokens
 ):
@@ -341,3 +327,40 @@ async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and
         assigned, resolved = graph_api.wait_for(citizen, before[citizen] + 2)[before[citizen] :]
         assert kept.number in shown([resolved]) and "new LED fitted" in shown([resolved])
         assert len(graph_api.sent_to(citizen)) == before[citizen] + 2  # once each
+
+
+async def test_a_citizen_who_stops_in_the_middle_of_filing_is_reminded_once_and_continue_asks_again(
+    servers, graph_api, database
+):
+    citizen = a_citizen()
+    exchange(servers, graph_api, wa.text(citizen, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"))
+    asked = exchange(servers, graph_api, wa.text(citizen, "ਸਾਡੀ ਗਲੀ ਦੀ ਸਟਰੀਟ ਲਾਈਟ ਖਰਾਬ ਹੈ, ਨਵਾਂਸ਼ਹਿਰ"))
+    question = shown(asked[-1:])
+    assert question, "the form asks something"
+
+    quiet = Worker.from_services(
+        build(Settings(database_url=database.url, rasa_url=servers.url, rasa_auth_token=servers.token))
+    )
+    quiet.reminders = FilingReminders(database, timedelta(seconds=3))
+    before = len(graph_api.sent_to(citizen))
+    time.sleep(4)
+    assert await quiet.remind() >= 1
+    [reminder] = graph_api.wait_for(citizen, before + 1)[before:]
+    light = load_catalogue().services["StreetLightNotWorking"].name("pa")
+    assert light in shown([reminder]) and "ਅਜੇ ਦਰਜ ਨਹੀਂ ਹੋਈ" in shown([reminder])
+    assert {title for title, _ in choices(reminder)} == {"ਜਾਰੀ ਰੱਖੋ", "ਰੱਦ ਕਰੋ"}
+
+    # Another round, another worker, much later: never a second reminder of this filing.
+    again = Worker.from_services(
+        build(Settings(database_url=database.url, rasa_url=servers.url, rasa_auth_token=servers.token))
+    )
+    again.reminders = FilingReminders(database, timedelta(seconds=3))
+    await again.remind()
+    time.sleep(2)
+    assert len(graph_api.sent_to(citizen)) == before + 1
+
+    carry_on = dict(choices(reminder))["ਜਾਰੀ ਰੱਖੋ"]
+    replies = exchange(servers, graph_api, wa.button_reply(citizen, carry_on, "ਜਾਰੀ ਰੱਖੋ"))
+    assert shown(replies[:1]) == "ਠੀਕ ਹੈ, ਅੱਗੇ ਚੱਲਦੇ ਹਾਂ।"
+    # The open question again, not "Continue" taken as its answer.
+    assert shown(replies[-1:]) == question

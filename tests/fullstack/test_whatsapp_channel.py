@@ -38,6 +38,21 @@ def say(servers, graph_api, message, expect):
     return graph_api.wait_for(message["from"], before + expect)[before:]
 
 
+def exchange(servers, graph_api, message, quiet=2.0, timeout=60.0):
+    """Posts one message and gives the replies that reach the citizen, once no more come for `quiet` seconds."""
+    before = len(graph_api.sent_to(message["from"]))
+    assert post(servers, wa.envelope([message])).status_code == 200
+    deadline, last, seen = time.monotonic() + timeout, time.monotonic(), before
+    while time.monotonic() < deadline:
+        now = len(graph_api.sent_to(message["from"]))
+        if now != seen:
+            seen, last = now, time.monotonic()
+        elif now > before and time.monotonic() - last >= quiet:
+            break
+        time.sleep(0.1)
+    return graph_api.sent_to(message["from"])[before:]
+
+
 def shown(messages):
     out = []
     for m in messages:
@@ -278,6 +293,37 @@ def test_a_system_update_gets_no_reply(servers, graph_api):
     assert post(servers, wa.envelope([system])).status_code == 200
     time.sleep(3)
     assert graph_api.sent_to(sender) == []
+
+
+def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api, database):
+    sender = citizen()
+    graph_api.add_media("91003", "image/jpeg", JPEG)
+    [asked] = say(servers, graph_api, wa.image(sender, "91003"), expect=1)
+    assert "Garbage" in shown([asked])  # the categories: a complaint has begun
+    replies = []
+    answers = (
+        "the streetlight on our pole is dead",
+        "Bathinda",
+        "Mehta Colony",
+        "dead for a week now, all dark",
+        "skip",
+    )
+    for answer in answers:
+        replies += exchange(servers, graph_api, wa.text(sender, answer))
+    # The photo that began it is kept, and not asked for again.
+    assert "send a photo" not in shown(replies) and "Photos: 1" in shown(replies), shown(replies)
+
+
+def test_a_pin_sent_first_begins_a_complaint_and_a_pin_in_delhi_is_refused(servers, graph_api):
+    sender = citizen()
+    [asked] = say(servers, graph_api, wa.location(sender, 30.2110, 74.9455), expect=1)
+    assert "Garbage" in shown([asked])
+    outsider = citizen()
+    say(servers, graph_api, wa.text(outsider, "garbage not lifted for a week near the bus stand, Bathinda"), expect=1)
+    for answer in ("skip", "skip"):
+        replies = exchange(servers, graph_api, wa.text(outsider, answer))
+    replies = exchange(servers, graph_api, wa.location(outsider, 28.6139, 77.2090))
+    assert "outside the towns of Punjab" in shown(replies)
 
 
 def test_a_photo_whatsapp_will_not_give_is_asked_for_again_and_a_web_page_is_no_photo(servers, graph_api):

@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from seva.catalogue import load_catalogue
 from seva.complaints import PAGE_SIZE, Complaints
 from seva.models import Attachment, Complaint, ComplaintEvent
-from seva.numbering import canonical_number
 from seva.storage import Database
 from tests.helpers import DOWN_DATABASE_URL, a_draft
 
@@ -136,11 +135,6 @@ def test_my_complaints_lists_open_ones_first_then_recent_closed_ones_in_pages(co
     assert second.items[-1].number == closed.number and not second.has_more
     newest_first = [c.created_at for c in first.items + second.items[:2]]
     assert newest_first == sorted(newest_first, reverse=True)
-
-
-def test_complaint_numbers_are_read_from_free_text():
-    assert canonical_number("status of pb-pgr-2026-11-02-000123 please") == "PB-PGR-2026-11-02-000123"
-    assert canonical_number("status of PB-PGR-2026-11-02-123") is None
 
 
 def test_a_database_that_is_down_raises_a_database_error_and_keeps_nothing_half_done():

@@ -233,7 +233,7 @@ def test_a_service_request_names_its_service_status_and_place_in_the_locales_lan
         "स्ट्रीट लाइट",
     )
     # The locality has no Hindi name in the catalogue; the town has.
-    assert hindi["address"] == "Main Road Abadpura, जालंधर"
+    assert hindi["address"] == "मेन रोड अबादपुरा, जालंधर"
 
 
 def test_a_request_of_another_city_or_of_no_complaint_is_404(api, seed):

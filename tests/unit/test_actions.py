@@ -108,6 +108,18 @@ def test_the_first_message_becomes_the_description_when_it_describes_the_problem
     assert "description" not in slots_set(events) and slots_set(events)["draft_id"]
 
 
+def test_a_photo_or_a_pin_that_opens_a_complaint_is_kept_for_it_unless_the_pin_is_far_away():
+    photo = {"image": {"uri": "media/ab12.jpg", "mime_type": "image/jpeg"}}
+    events, _ = run(ActionStartComplaint(), tracker("📷", "file_complaint", metadata=photo))
+    assert slots_set(events)["photo"] == "media/ab12.jpg"
+    pin = {"location": {"latitude": 30.211, "longitude": 74.9455}}
+    events, _ = run(ActionStartComplaint(), tracker("📍", "file_complaint", metadata=pin))
+    assert slots_set(events)["location"] == "30.211000,74.945500"
+    delhi = {"location": {"latitude": 28.6139, "longitude": 77.209}}
+    events, _ = run(ActionStartComplaint(), tracker("📍", "file_complaint", metadata=delhi))
+    assert "location" not in slots_set(events)
+
+
 def test_cancelling_drops_the_draft_and_the_form(services):
     events, messages = run(
         ActionCancelComplaint(services), tracker("stop", "stop", slots=FILLED, active_loop="complaint_form")
@@ -380,6 +392,21 @@ async def test_the_photo_answer(form, text, intent, metadata, expected):
     assert responses(messages) == ([] if expected else ["utter_photo_not_understood"])
 
 
+@pytest.mark.parametrize("typed", ["ਛੱਡੋ", "chhado", "chhad do", "छोड़ें", "छोड़ो", "रहने दो", "chhodo", "skip"])
+@pytest.mark.parametrize("slot", ["photo", "location"])
+async def test_a_skip_word_of_any_script_skips_the_optional_question_even_read_as_stop(form, typed, slot):
+    before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": slot}
+    slots, messages = await validate(form, tracker(typed, "stop", slots=before, active_loop="complaint_form"))
+    assert slots[slot] == "skipped" and messages == []
+
+
+@pytest.mark.parametrize("greeting", ["namaste", "ਸਤ ਸ੍ਰੀ ਅਕਾਲ"])
+async def test_a_greeting_is_no_answer_to_the_photo_question(form, greeting):
+    before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
+    slots, messages = await validate(form, tracker(greeting, "greet", slots=before, active_loop="complaint_form"))
+    assert "photo" not in slots and messages == []
+
+
 async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(form):
     before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
     link = "https://example.org/" + "p" * 1500 + ".jpg"
@@ -402,6 +429,57 @@ async def test_the_location_answer(form, text, intent, metadata, expected):
         form, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
     )
     assert slots["location"] == expected
+
+
+@pytest.mark.parametrize(
+    "where, pin",
+    [("Delhi", (28.6139, 77.2090)), ("Panipat, Haryana", (29.3909, 76.9635)), ("London", (51.5, -0.12))],
+)
+async def test_a_pin_outside_the_towns_seva_serves_is_refused_politely_and_asked_again(form, where, pin):
+    before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
+    metadata = {"location": {"latitude": pin[0], "longitude": pin[1]}}
+    slots, messages = await validate(
+        form, tracker("", "nlu_fallback", slots=before, metadata=metadata, active_loop="complaint_form")
+    )
+    assert slots["location"] is None, where
+    assert responses(messages) == ["utter_location_outside_area"]
+
+
+@pytest.mark.parametrize("town, pin", [("Zirakpur", (30.6425, 76.8173)), ("Pathankot", (32.2643, 75.6421))])
+async def test_a_pin_in_a_border_town_is_taken(form, town, pin):
+    before = {**FILLED, "location": None, "confirmed": None, "requested_slot": "location"}
+    metadata = {"location": {"latitude": pin[0], "longitude": pin[1]}}
+    slots, _ = await validate(
+        form, tracker("", "nlu_fallback", slots=before, metadata=metadata, active_loop="complaint_form")
+    )
+    assert slots["location"] == f"{pin[0]:.6f},{pin[1]:.6f}", town
+
+
+@pytest.mark.parametrize(
+    "typed, asked",
+    [("actually it is not the light, it is garbage", "locality"), ("ਅਸਲ ਵਿੱਚ ਲਾਈਟ ਨਹੀਂ, ਕੂੜਾ ਹੈ", "city")],
+)
+async def test_a_change_of_mind_about_the_problem_while_asked_the_place_changes_the_problem_not_the_place(
+    form, typed, asked
+):
+    before = {"complaint_type": "StreetLightNotWorking", "complaint_category": "StreetLights", "requested_slot": asked}
+    if asked == "locality":
+        before["city"] = "pb.jalandhar"
+    found = [{"entity": "complaint_type", "value": "GarbageNeedsTobeCleared"}]
+    slots, messages = await validate(
+        form,
+        tracker(
+            typed,
+            "file_complaint",
+            entities=found,
+            slots=before,
+            new_slots={"complaint_type": "GarbageNeedsTobeCleared", asked: typed},
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["complaint_type"] == "GarbageNeedsTobeCleared" and slots["complaint_category"] == "Garbage"
+    assert slots[asked] is None and not slots.get("landmark")
+    assert responses(messages) == ["utter_problem_changed"]
 
 
 async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(form):
@@ -501,6 +579,14 @@ def test_the_locality_question_names_the_town_unless_choices_were_just_offered()
     t.events.append({"event": "bot", "text": "Which one?", "data": {"buttons": [{"title": "a", "payload": "/x"}]}})
     _, messages = run(ActionAskLocality(), t)
     assert messages == []
+
+
+def test_the_language_banner_before_it_does_not_stop_the_locality_question():
+    t = tracker("light kharab hai Jalandhar mein", "file_complaint", slots={"city": "pb.jalandhar", "language": "hi"})
+    banner = {"buttons": [{"title": "English", "payload": '/choose_language{"language": "en"}'}]}
+    t.events.append({"event": "bot", "metadata": {"utter_action": "utter_language_guessed"}, "data": banner})
+    _, messages = run(ActionAskLocality(), t)
+    assert responses(messages) == ["utter_ask_locality"]
 
 
 def test_a_problem_reported_already_is_offered_to_follow_instead_of_filed_twice(services):

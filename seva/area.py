@@ -1,0 +1,28 @@
+"""Where Seva's towns lie (catalogue/served_area.json): a pin outside is not a place Seva can send anyone to."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Tuple
+
+from seva.catalogue import CATALOGUE_DIR
+
+AREA_FILE = CATALOGUE_DIR / "served_area.json"
+
+
+@dataclass(frozen=True)
+class ServedArea:
+    latitude: Tuple[float, float]
+    longitude: Tuple[float, float]
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        return self.latitude[0] <= latitude <= self.latitude[1] and self.longitude[0] <= longitude <= self.longitude[1]
+
+
+@lru_cache(maxsize=1)
+def load_served_area() -> ServedArea:
+    with AREA_FILE.open(encoding="utf-8") as f:
+        data = json.load(f)
+    return ServedArea(tuple(data["latitude"]), tuple(data["longitude"]))
