@@ -43,12 +43,13 @@ class ActionStartComplaint(Action):
         text = conv.text(tracker)
         if conv.entity(tracker, "complaint_type") and len(text.split()) >= DESCRIPTIVE_WORDS:
             events.append(SlotSet("description", text.strip()))
-        # A photo or a pin that opened the complaint is kept for it, and not asked for again.
+        # A photo or a pin that opened the complaint is its optional step, taken already: neither is asked for.
         photo, pin = conv.image_uri(tracker), conv.pin(tracker)
         if photo:
-            events.append(SlotSet("photo", photo))
-        if pin and load_served_area().contains(float(pin["latitude"]), float(pin["longitude"])):
-            events.append(SlotSet("location", f"{float(pin['latitude']):.6f},{float(pin['longitude']):.6f}"))
+            events += [SlotSet("photo", photo), SlotSet("location", SKIPPED)]
+        elif pin and load_served_area().contains(float(pin["latitude"]), float(pin["longitude"])):
+            located = f"{float(pin['latitude']):.6f},{float(pin['longitude']):.6f}"
+            events += [SlotSet("location", located), SlotSet("photo", SKIPPED)]
         return events
 
 

@@ -24,6 +24,8 @@ from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
 from seva.matching import SURE, decide, load_gazetteer, normalise
 
 logger = logging.getLogger(__name__)
+# The category of the button under the two likeliest problems that shows all the categories instead.
+ALL = "all"
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
 MIN_DESCRIPTION = 6
 # Intents that interrupt the form rather than answer its question.
@@ -96,6 +98,9 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
             # The answer described the problem itself: no need to pick from the menu.
             return {"complaint_category": catalogue.services[code].category, "complaint_type": code}
         category = conv.entity(tracker, "complaint_category")
+        if category == ALL:
+            # "Another problem" under the two likeliest: every category is shown.
+            return {"complaint_category": None}
         if category not in catalogue.names["categories"]:
             category = _pick(
                 conv.text(tracker),
@@ -175,6 +180,10 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         kept = _kept(tracker, "locality")
         if kept:
             return kept
+        if conv.pin(tracker) is not None:
+            # A pin is no name of a place: it is kept as the location, and the locality asked again.
+            located = self.validate_location(value, dispatcher, tracker, domain)
+            return {**located, "locality": None}
         language = conv.language(tracker)
         city_name = catalogue.cities[tenant_id].name(language)
 
@@ -243,20 +252,29 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         return _answer_to(tracker, "location", carried="location", found=_COORDINATES.search(conv.text(tracker)))
 
     def validate_photo(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if value == SKIPPED:
+            # Settled by the step itself (a pin instead, or a photo that opened the complaint).
+            return {"photo": SKIPPED}
         link = conv.image_uri(tracker)
         url = _URL.search(conv.text(tracker))
         link = link or (url.group(0) if url else None)
         if link and len(link) > MAX_PHOTO_LINK:
             dispatcher.utter_message(response="utter_photo_link_too_long")
             return {"photo": None}
+        # One optional step: a photo, or a pin instead, or neither; the other is then not asked for.
         if link:
-            return {"photo": link}
+            return {"photo": link, **_also_done(tracker, "location")}
+        if conv.pin(tracker) is not None or _COORDINATES.search(conv.text(tracker)):
+            located = self.validate_location(value, dispatcher, tracker, domain)
+            return {**located, "photo": SKIPPED if located.get("location") else None}
         if _is_skip(tracker):
-            return {"photo": SKIPPED}
+            return {"photo": SKIPPED, **_also_done(tracker, "location")}
         dispatcher.utter_message(response="utter_photo_not_understood")
         return {"photo": None}
 
     def validate_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if value == SKIPPED:
+            return {"location": SKIPPED}
         pin = conv.pin(tracker)
         point = None
         if pin is not None:
@@ -266,7 +284,7 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
             if found:
                 point = _point(found.group(1), found.group(2))
         if point and load_served_area().contains(*point):
-            return {"location": f"{point[0]:.6f},{point[1]:.6f}"}
+            return {"location": f"{point[0]:.6f},{point[1]:.6f}", **_also_done(tracker, "photo")}
         if point:
             dispatcher.utter_message(response="utter_location_outside_area")
             return {"location": None}
@@ -276,6 +294,12 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         return {"location": None}
 
     def validate_confirmed(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        # A photo or a pin sent at the summary is added to the complaint, which is shown again.
+        if conv.image_uri(tracker):
+            return {"photo": conv.image_uri(tracker), "confirmed": None}
+        if conv.pin(tracker) is not None:
+            located = self.validate_location(value, dispatcher, tracker, domain)
+            return {**(located if located.get("location") else {}), "confirmed": None}
         field = conv.entity(tracker, "correction") or _correction_named(conv.text(tracker))
         if field in _CORRECTIONS:
             return {**{slot: None for slot in _CORRECTIONS[field]}, "confirmed": None}
@@ -293,6 +317,15 @@ class ActionAskComplaintCategory(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         catalogue = load_catalogue()
         language = conv.language(tracker)
+        choices = [c for c in tracker.latest_message.get("complaint_type_choices") or [] if c in catalogue.services]
+        if len(choices) == 2:
+            # Two services about as likely: one tap picks, a third shows every category.
+            dispatcher.utter_message(
+                response="utter_which_problem",
+                buttons=[_button(catalogue.services[c].name(language), "inform", complaint_type=c) for c in choices]
+                + [_button(catalogue.label("choices", "other_problem", language), "inform", complaint_category=ALL)],
+            )
+            return []
         dispatcher.utter_message(
             response="utter_ask_complaint_category",
             buttons=[
@@ -381,6 +414,12 @@ def _pick(typed: str, options: List[Any], name_of) -> Any:
     scored = [(fuzz.WRatio(typed, normalise(name_of(o))), o) for o in options] if typed else []
     scored.sort(key=lambda pair: -pair[0])
     return scored[0][1] if scored and scored[0][0] >= 80 else None
+
+
+def _also_done(tracker: Tracker, other: str) -> Dict[Text, Any]:
+    """The photo and the pin are one optional step: once one is answered, the other is not asked (a correction at
+    the summary can still ask it)."""
+    return {other: SKIPPED} if tracker.get_slot(other) is None else {}
 
 
 def _changed_problem(tracker: Tracker) -> Optional[str]:

@@ -307,7 +307,6 @@ async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and
 
     exchange(servers, graph_api, wa.text(second, "hello"))
     exchange(servers, graph_api, wa.text(second, "the street light in our lane is not working, Putlighar Amritsar"))
-    exchange(servers, graph_api, wa.text(second, "skip"))
     replies = exchange(servers, graph_api, wa.text(second, "skip"))
     assert "Putlighar" in shown(replies)
     [asked] = exchange(servers, graph_api, wa.text(second, "yes"))

@@ -193,7 +193,8 @@ def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(
     replies = say(servers, graph_api, wa.text(sender, "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ"), expect=1)
     assert letters_scripts(shown(replies)) == {"GURMUKHI"} and "ਫ਼ੋਟੋ" in shown(replies)
 
-    replies = say(servers, graph_api, wa.image(sender, "714250431213"), expect=1)
+    # The photo is the one optional step: the summary follows; the pin sent then is added to it.
+    replies = say(servers, graph_api, wa.image(sender, "714250431213"), expect=2)
     assert letters_scripts(shown(replies)) == {"GURMUKHI"}
 
     replies = say(servers, graph_api, wa.location(sender, 30.6425, 76.8173), expect=2)
@@ -298,15 +299,14 @@ def test_a_system_update_gets_no_reply(servers, graph_api):
 def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api, database):
     sender = citizen()
     graph_api.add_media("91003", "image/jpeg", JPEG)
-    [asked] = say(servers, graph_api, wa.image(sender, "91003"), expect=1)
-    assert "Garbage" in shown([asked])  # the categories: a complaint has begun
+    asked = exchange(servers, graph_api, wa.image(sender, "91003"))
+    assert "Garbage" in shown(asked) and len(asked) == 1, shown(asked)  # the categories: a complaint has begun
     replies = []
     answers = (
         "the streetlight on our pole is dead",
         "Bathinda",
         "Mehta Colony",
         "dead for a week now, all dark",
-        "skip",
     )
     for answer in answers:
         replies += exchange(servers, graph_api, wa.text(sender, answer))
@@ -316,12 +316,10 @@ def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api,
 
 def test_a_pin_sent_first_begins_a_complaint_and_a_pin_in_delhi_is_refused(servers, graph_api):
     sender = citizen()
-    [asked] = say(servers, graph_api, wa.location(sender, 30.2110, 74.9455), expect=1)
-    assert "Garbage" in shown([asked])
+    asked = exchange(servers, graph_api, wa.location(sender, 30.2110, 74.9455))
+    assert "Garbage" in shown(asked) and len(asked) == 1, shown(asked)
     outsider = citizen()
-    say(servers, graph_api, wa.text(outsider, "garbage not lifted for a week near the bus stand, Bathinda"), expect=1)
-    for answer in ("skip", "skip"):
-        replies = exchange(servers, graph_api, wa.text(outsider, answer))
+    exchange(servers, graph_api, wa.text(outsider, "garbage not lifted for a week near the bus stand, Bathinda"))
     replies = exchange(servers, graph_api, wa.location(outsider, 28.6139, 77.2090))
     assert "outside the towns of Punjab" in shown(replies)
 

@@ -407,6 +407,46 @@ async def test_a_greeting_is_no_answer_to_the_photo_question(form, greeting):
     assert "photo" not in slots and messages == []
 
 
+@pytest.mark.parametrize(
+    "text, intent, metadata, photo, location",
+    [
+        ("📷", "file_complaint", {"image": {"uri": "media/ab.jpg"}}, "media/ab.jpg", "skipped"),
+        (
+            "📍",
+            "file_complaint",
+            {"location": {"latitude": 31.326, "longitude": 75.576}},
+            "skipped",
+            "31.326000,75.576000",
+        ),
+        ("31.326, 75.576", "inform", {}, "skipped", "31.326000,75.576000"),
+        ("skip", "skip", {}, "skipped", "skipped"),
+    ],
+)
+async def test_the_photo_and_the_pin_are_one_optional_step(form, text, intent, metadata, photo, location):
+    before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
+    slots, _ = await validate(
+        form, tracker(text, intent, slots=before, metadata=metadata, active_loop="complaint_form")
+    )
+    assert (slots["photo"], slots["location"]) == (photo, location)
+
+
+async def test_a_pin_sent_at_the_summary_is_added_and_the_summary_shown_again(form):
+    before = {**FILLED, "location": "skipped", "confirmed": None, "requested_slot": "confirmed"}
+    metadata = {"location": {"latitude": 31.326, "longitude": 75.576}}
+    slots, _ = await validate(
+        form,
+        tracker(
+            "📍",
+            "file_complaint",
+            slots=before,
+            new_slots={"confirmed": "📍"},
+            metadata=metadata,
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["location"] == "31.326000,75.576000" and slots["confirmed"] is None
+
+
 async def test_a_photo_link_too_long_to_keep_is_refused_with_a_reason(form):
     before = {**FILLED, "photo": None, "location": None, "confirmed": None, "requested_slot": "photo"}
     link = "https://example.org/" + "p" * 1500 + ".jpg"
@@ -443,6 +483,25 @@ async def test_a_pin_outside_the_towns_seva_serves_is_refused_politely_and_asked
     )
     assert slots["location"] is None, where
     assert responses(messages) == ["utter_location_outside_area"]
+
+
+@pytest.mark.parametrize("pin, location", [((28.6139, 77.209), None), ((30.211, 74.9455), "30.211000,74.945500")])
+async def test_a_pin_sent_when_asked_the_locality_is_kept_as_the_location_not_the_place(form, pin, location):
+    before = {"complaint_type": "GarbageNeedsTobeCleared", "city": "pb.bathinda", "requested_slot": "locality"}
+    metadata = {"location": {"latitude": pin[0], "longitude": pin[1]}}
+    slots, messages = await validate(
+        form,
+        tracker(
+            "📍",
+            "file_complaint",
+            slots=before,
+            new_slots={"locality": "📍"},
+            metadata=metadata,
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["locality"] is None and not slots.get("landmark") and slots["location"] == location
+    assert responses(messages) == ([] if location else ["utter_location_outside_area"])
 
 
 @pytest.mark.parametrize("town, pin", [("Zirakpur", (30.6425, 76.8173)), ("Pathankot", (32.2643, 75.6421))])
@@ -558,6 +617,36 @@ async def test_a_later_answer_does_not_overwrite_the_complaint_type(form):
         ),
     )
     assert slots["complaint_type"] == "StreetLightNotWorking" and slots["description"] == text
+
+
+def test_two_likely_problems_are_offered_as_two_buttons_and_a_third_shows_every_category(form):
+    t = tracker("nali band hai aur machar bahut hain", "file_complaint", slots={"language": "hi"})
+    t.latest_message["complaint_type_choices"] = ["OverflowingOrBlockedDrain", "RequestSprayingOrFoggingOperation"]
+    _, messages = run(ActionAskComplaintCategory(), t)
+    assert responses(messages) == ["utter_which_problem"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/inform{"complaint_type": "OverflowingOrBlockedDrain"}',
+        '/inform{"complaint_type": "RequestSprayingOrFoggingOperation"}',
+        '/inform{"complaint_category": "all"}',
+    ]
+    assert messages[0]["buttons"][2]["title"] == "कोई और समस्या"
+
+
+async def test_another_problem_under_the_two_asks_the_categories_without_a_complaint(form):
+    before = {"requested_slot": "complaint_category"}
+    found = [{"entity": "complaint_category", "value": "all"}]
+    slots, messages = await validate(
+        form,
+        tracker(
+            '/inform{"complaint_category": "all"}',
+            "inform",
+            entities=found,
+            slots=before,
+            new_slots={"complaint_category": "all"},
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["complaint_category"] is None and messages == []
 
 
 def test_the_category_question_offers_every_category_as_a_button():
