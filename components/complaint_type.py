@@ -31,6 +31,7 @@ ENTITY = "complaint_type"
 NO_TYPE = "-"
 COMPLAINT = "complaint"
 RANKING = "complaint_type_ranking"
+CHOICES = "complaint_type_choices"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -45,6 +46,9 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
             # ...and its best service is reported from this probability up (else the form asks the category).
             "service_threshold": 0.1,
             "ranking_length": 3,
+            # When the second likeliest service is at least this share of the likeliest, the citizen is asked
+            # which of the two it is (`complaint_type_choices`) instead of given a guess.
+            "close_ratio": 0.0,
             "C": 20.0,
             "char_ngram_range": [3, 5],
             "random_seed": 1,
@@ -88,10 +92,12 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
             complaint_probability, ranking = self.rank(text)
             message.set(RANKING, ranking, add_to_output=True)
             best = ranking[0]
-            if (
-                complaint_probability >= self._config["complaint_threshold"]
-                and best["confidence"] >= self._config["service_threshold"]
-            ):
+            if complaint_probability < self._config["complaint_threshold"]:
+                continue
+            if _close(ranking, self._config["close_ratio"]):
+                message.set(CHOICES, [r["value"] for r in ranking[:2]], add_to_output=True)
+                continue
+            if best["confidence"] >= self._config["service_threshold"]:
                 entity = {
                     "entity": ENTITY,
                     "value": best["value"],
@@ -116,6 +122,10 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
         order = probabilities.argsort()[::-1][: self._config["ranking_length"]]
         ranking = [{"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order]
         return complaint_probability, ranking
+
+
+def _close(ranking: List[Dict[str, Any]], ratio: float) -> bool:
+    return ratio > 0 and len(ranking) > 1 and ranking[1]["confidence"] >= ratio * ranking[0]["confidence"]
 
 
 def features_text(text: str) -> str:
