@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate \
+.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate effort \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -42,7 +42,8 @@ help:
 	@echo "make serve     Rasa with the REST channel on $(RASA_PORT), action server on $(ACTIONS_PORT), staff API on $(STAFF_API_PORT), notification worker"
 	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
 	@echo "make validate  check the training data and domain"
-	@echo "make evaluate  intent and complaint-type figures on the held-out set in tests/nlu/"
+	@echo "make evaluate  intent and complaint-type figures on the held-out sets and the realistic sets in tests/nlu/"
+	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
 	@echo "make bench-console   the staff console's queue and dashboard answer times with 10,000 complaints"
@@ -142,6 +143,9 @@ e2e: $(MODEL)
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+effort: venv
+	$(BIN)/python -m scripts.effort --url http://localhost:$(RASA_PORT)
 
 bench-whatsapp: services $(MODEL)
 	$(BIN)/python -m scripts.bench_whatsapp

@@ -407,6 +407,18 @@ async def test_a_greeting_is_no_answer_to_the_photo_question(form, greeting):
     assert "photo" not in slots and messages == []
 
 
+def a_pin_when_asked(before, pin):
+    """A WhatsApp location pin sent while the form asks `before["requested_slot"]`, which takes the text as is."""
+    return tracker(
+        "📍",
+        "file_complaint",
+        slots=before,
+        new_slots={before["requested_slot"]: "📍"},
+        metadata={"location": {"latitude": pin[0], "longitude": pin[1]}},
+        active_loop="complaint_form",
+    )
+
+
 @pytest.mark.parametrize(
     "text, intent, metadata, photo, location",
     [
@@ -432,18 +444,7 @@ async def test_the_photo_and_the_pin_are_one_optional_step(form, text, intent, m
 
 async def test_a_pin_sent_at_the_summary_is_added_and_the_summary_shown_again(form):
     before = {**FILLED, "location": "skipped", "confirmed": None, "requested_slot": "confirmed"}
-    metadata = {"location": {"latitude": 31.326, "longitude": 75.576}}
-    slots, _ = await validate(
-        form,
-        tracker(
-            "📍",
-            "file_complaint",
-            slots=before,
-            new_slots={"confirmed": "📍"},
-            metadata=metadata,
-            active_loop="complaint_form",
-        ),
-    )
+    slots, _ = await validate(form, a_pin_when_asked(before, (31.326, 75.576)))
     assert slots["location"] == "31.326000,75.576000" and slots["confirmed"] is None
 
 
@@ -488,18 +489,7 @@ async def test_a_pin_outside_the_towns_seva_serves_is_refused_politely_and_asked
 @pytest.mark.parametrize("pin, location", [((28.6139, 77.209), None), ((30.211, 74.9455), "30.211000,74.945500")])
 async def test_a_pin_sent_when_asked_the_locality_is_kept_as_the_location_not_the_place(form, pin, location):
     before = {"complaint_type": "GarbageNeedsTobeCleared", "city": "pb.bathinda", "requested_slot": "locality"}
-    metadata = {"location": {"latitude": pin[0], "longitude": pin[1]}}
-    slots, messages = await validate(
-        form,
-        tracker(
-            "📍",
-            "file_complaint",
-            slots=before,
-            new_slots={"locality": "📍"},
-            metadata=metadata,
-            active_loop="complaint_form",
-        ),
-    )
+    slots, messages = await validate(form, a_pin_when_asked(before, pin))
     assert slots["locality"] is None and not slots.get("landmark") and slots["location"] == location
     assert responses(messages) == ([] if location else ["utter_location_outside_area"])
 
