@@ -28,8 +28,6 @@ from seva.other_services import load_other_services
 logger = logging.getLogger(__name__)
 # Intents Seva's own worker sends through trigger_intent: not messages of the citizen.
 TRIGGERED = frozenset(("complaint_updated", "filing_reminder"))
-# A first message this long that names the problem is its description too, so it is not asked again.
-DESCRIPTIVE_WORDS = 4
 
 
 class ActionStartComplaint(Action):
@@ -41,7 +39,7 @@ class ActionStartComplaint(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         events = [SlotSet("draft_id", uuid.uuid4().hex)]
         text = conv.text(tracker)
-        if conv.entity(tracker, "complaint_type") and len(text.split()) >= DESCRIPTIVE_WORDS:
+        if conv.entity(tracker, "complaint_type") and len(text.split()) >= conv.DESCRIPTIVE_WORDS:
             events.append(SlotSet("description", text.strip()))
         # A photo or a pin that opened the complaint is its optional step, taken already: neither is asked for.
         photo, pin = conv.image_uri(tracker), conv.pin(tracker)

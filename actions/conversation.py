@@ -9,6 +9,9 @@ from rasa_sdk.events import SlotSet
 
 from seva.catalogue import DEFAULT_LANGUAGE, LANGUAGES
 
+# A message this long that names the problem is its description too, so the details are not asked for.
+DESCRIPTIVE_WORDS = 4
+
 # The value of an optional answer (photo, location) the citizen chose not to give.
 SKIPPED = "skipped"
 

@@ -140,7 +140,11 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
             if tracker.get_slot("requested_slot") == "complaint_type":
                 dispatcher.utter_message(response="utter_default")
             return {"complaint_type": None}
-        return {"complaint_type": code, "complaint_category": catalogue.services[code].category}
+        answered = {"complaint_type": code, "complaint_category": catalogue.services[code].category}
+        if tracker.get_slot("requested_slot") in ("complaint_category", "complaint_type"):
+            # Told in words when asked what the problem is: that is its description too.
+            answered.update(_described(tracker))
+        return answered
 
     def validate_city(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         catalogue = load_catalogue()
@@ -414,6 +418,14 @@ def _pick(typed: str, options: List[Any], name_of) -> Any:
     scored = [(fuzz.WRatio(typed, normalise(name_of(o))), o) for o in options] if typed else []
     scored.sort(key=lambda pair: -pair[0])
     return scored[0][1] if scored and scored[0][0] >= 80 else None
+
+
+def _described(tracker: Tracker) -> Dict[Text, Any]:
+    """The answer as the complaint's description, when it says enough to be one and none is kept yet."""
+    text = conv.text(tracker).strip()
+    if tracker.get_slot("description") is None and len(text.split()) >= conv.DESCRIPTIVE_WORDS:
+        return {"description": text[:MAX_DESCRIPTION]}
+    return {}
 
 
 def _also_done(tracker: Tracker, other: str) -> Dict[Text, Any]:

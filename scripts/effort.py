@@ -27,8 +27,9 @@ TOLD_UP_FRONT = {
     "pa": "ਰਣਜੀਤ ਐਵੀਨਿਊ, ਅੰਮ੍ਰਿਤਸਰ ਵਿੱਚ ਸਟਰੀਟ ਲਾਈਟ ਇੱਕ ਹਫ਼ਤੇ ਤੋਂ ਬੰਦ ਹੈ",
     "pa-latn": "Dhakoli Zirakpur vich kooda 5 din ton nahi chukkeya, badbu aa rahi aa",
 }
-# What a citizen who said nothing up front types when asked, by what the question is about.
-TYPED = {"city": "Amritsar", "locality": "Putlighar", "description": "the light on our pole is off for a week"}
+# What a citizen who said nothing up front types when asked, as the questions invite: the problem in their words,
+# then the place with its town.
+TYPED = {"problem": "the light on our pole is off for a week", "place": "Model Town, Hoshiarpur"}
 MAX_MESSAGES = 12
 
 
@@ -41,16 +42,12 @@ def say(url: str, sender: str, text: str) -> List[Dict]:
 def answer(replies: List[Dict]) -> str:
     """What the citizen sends next: a tap on what Seva offers, or the typed answer to its question."""
     payloads = [b["payload"] for r in replies for b in r.get("buttons") or []]
-    for wanted in ("/affirm", "/skip", "locality_code", "complaint_type", '"StreetLights"', "/file_new_complaint"):
+    for wanted in ("/affirm", "/skip", "locality_code", "complaint_type", "/file_new_complaint"):
         chosen = next((p for p in payloads if wanted in p), None)
         if chosen:
             return chosen
     asked = " ".join(r.get("text") or "" for r in replies).lower()
-    if "town" in asked:
-        return TYPED["city"]
-    if "locality" in asked or "colony" in asked:
-        return TYPED["locality"]
-    return TYPED["description"]
+    return TYPED["place"] if "where" in asked or "locality" in asked else TYPED["problem"]
 
 
 def file(url: str, first: str) -> Tuple[int, str]:
@@ -59,8 +56,10 @@ def file(url: str, first: str) -> Tuple[int, str]:
     text = first
     for sent in range(1, MAX_MESSAGES + 1):
         replies = say(url, sender, text)
+        # "Is it the same problem?" names another complaint's number: not the one filed.
+        asked_same = any(b["payload"] == "/file_new_complaint" for r in replies for b in r.get("buttons") or [])
         found = NUMBER.search(" ".join(r.get("text") or "" for r in replies))
-        if found:
+        if found and not asked_same:
             return sent, found.group(0)
         text = answer(replies)
     return MAX_MESSAGES, "no complaint number"

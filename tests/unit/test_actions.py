@@ -609,6 +609,43 @@ async def test_a_later_answer_does_not_overwrite_the_complaint_type(form):
     assert slots["complaint_type"] == "StreetLightNotWorking" and slots["description"] == text
 
 
+async def test_the_problem_told_in_words_when_asked_the_category_is_its_type_and_its_description(form):
+    text = "the light on our pole is off for a week"
+    found = [{"entity": "complaint_type", "value": "StreetLightNotWorking"}]
+    slots, _ = await validate(
+        form,
+        tracker(
+            text,
+            "file_complaint",
+            entities=found,
+            slots={"requested_slot": "complaint_category"},
+            new_slots={"complaint_category": text, "complaint_type": "StreetLightNotWorking"},
+            active_loop="complaint_form",
+        ),
+    )
+    assert (slots["complaint_category"], slots["complaint_type"]) == ("StreetLights", "StreetLightNotWorking")
+    assert slots["description"] == text
+
+
+async def test_the_town_and_the_locality_in_one_answer_are_both_taken(form):
+    found = [
+        {"entity": "city", "value": "pb.hoshiarpur"},
+        {"entity": "locality", "value": "Model Town"},
+    ]
+    slots, _ = await validate(
+        form,
+        tracker(
+            "Model Town, Hoshiarpur",
+            "inform",
+            entities=found,
+            slots={"complaint_type": "StreetLightNotWorking", "requested_slot": "city"},
+            new_slots={"city": "pb.hoshiarpur", "locality": "Model Town"},
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["city"] == "pb.hoshiarpur" and slots["locality_code"]
+
+
 def test_two_likely_problems_are_offered_as_two_buttons_and_a_third_shows_every_category(form):
     t = tracker("nali band hai aur machar bahut hain", "file_complaint", slots={"language": "hi"})
     t.latest_message["complaint_type_choices"] = ["OverflowingOrBlockedDrain", "RequestSprayingOrFoggingOperation"]
