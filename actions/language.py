@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 # Latin letters are a guess: only a confident guess on a real sentence changes the language.
 LATIN_CONFIDENCE = 0.8
 LATIN_MIN_WORDS = 3
+# Romanized Hindi and Punjabi share most short phrases ("haan ji kar do"): from one to the other in Latin letters
+# only on a long message read with near certainty.
+LATIN_SWITCH_CONFIDENCE = 0.95
+LATIN_SWITCH_MIN_WORDS = 6
+INDIC = frozenset(("hi", "pa"))
 
 
 class ActionUpdateLanguage(UsesServices, Action):
@@ -43,7 +48,12 @@ class ActionUpdateLanguage(UsesServices, Action):
             events += [SlotSet("language", language), SlotSet("language_chosen", bool(chosen))]
         guess = tracker.latest_message.get("language_guess") or {}
         guessed = guess.get("language")
-        if chosen or guessed not in LANGUAGES or guessed == language or not _trusted(guess, conv.text(tracker)):
+        if (
+            chosen
+            or guessed not in LANGUAGES
+            or guessed == language
+            or not _trusted(guess, conv.text(tracker), language)
+        ):
             return events
         events.append(SlotSet("language", guessed))
         _remember(self.services.citizens, tracker.sender_id, guessed, chosen=False)
@@ -71,10 +81,13 @@ class ActionSetLanguage(UsesServices, Action):
         return [SlotSet("language", chosen), SlotSet("language_chosen", True)]
 
 
-def _trusted(guess: Dict, text: str) -> bool:
+def _trusted(guess: Dict, text: str, current: str) -> bool:
     if guess.get("script") != "latin":
         return True
-    return guess.get("confidence", 0) >= LATIN_CONFIDENCE and len(text.split()) >= LATIN_MIN_WORDS
+    confidence, words = guess.get("confidence", 0), len(text.split())
+    if current in INDIC and guess.get("language") in INDIC:
+        return confidence >= LATIN_SWITCH_CONFIDENCE and words >= LATIN_SWITCH_MIN_WORDS
+    return confidence >= LATIN_CONFIDENCE and words >= LATIN_MIN_WORDS
 
 
 def _stored(citizens: Citizens, sender_id: str) -> Optional[LanguagePreference]:

@@ -75,6 +75,15 @@ def test_a_short_or_unsure_latin_message_does_not_switch(citizens, update):
     assert slots.get("language", "en") == "en"
 
 
+def test_romanized_punjabi_does_not_drift_to_hindi_on_a_short_phrase_both_share(update):
+    punjabi = {"language": "pa", "language_chosen": False}
+    slots, messages, _ = update(message("haan ji kar do", guess("hi", "latin", 0.9), slots=punjabi))
+    assert slots.get("language", "pa") == "pa" and messages == []
+    long = "mere ghar ke saamne wali gali mein teen din se kachra pada hua hai"
+    slots, _, _ = update(message(long, guess("hi", "latin", 0.97), slots=punjabi))
+    assert slots["language"] == "hi"
+
+
 def test_an_explicit_choice_wins_over_the_script_and_lasts_into_the_next_conversation(services, update):
     dispatcher = CollectingDispatcher()
     events = ActionSetLanguage(services).run(
