@@ -17,7 +17,7 @@ from actions import conversation as conv
 from actions.conversation import SKIPPED
 from actions.replies import summary
 from actions.services import UsesServices
-from seva.answers import is_skip_word
+from seva.answers import correction_named, is_skip_word, says_change
 from seva.area import load_served_area
 from seva.catalogue import load_catalogue
 from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
@@ -45,14 +45,6 @@ _CORRECTIONS = {
     "description": ("description",),
     "photo": ("photo",),
     "location": ("location",),
-}
-_CORRECTION_WORDS = {
-    "complaint_type": ("problem", "type", "category", "complaint"),
-    "city": ("town", "city"),
-    "locality": ("place", "locality", "colony", "area", "landmark", "address"),
-    "description": ("details", "description", "detail"),
-    "photo": ("photo", "picture", "image", "pic"),
-    "location": ("location", "pin", "coordinates", "map"),
 }
 
 
@@ -304,9 +296,14 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         if conv.pin(tracker) is not None:
             located = self.validate_location(value, dispatcher, tracker, domain)
             return {**(located if located.get("location") else {}), "confirmed": None}
-        field = conv.entity(tracker, "correction") or _correction_named(conv.text(tracker))
+        field = conv.entity(tracker, "correction") or correction_named(conv.text(tracker))
+        # "Yes, file the complaint" names the complaint too: a yes corrects only when it says to change.
+        if conv.intent(tracker) == "affirm" and not conv.entity(tracker, "correction"):
+            field = field if says_change(conv.text(tracker)) else None
         if field in _CORRECTIONS:
-            return {**{slot: None for slot in _CORRECTIONS[field]}, "confirmed": None}
+            # "ਥਾਂ ਬਦਲੋ, ਰਣਜੀਤ ਐਵੀਨਿਊ ਕਰ ਦਿਓ": the new value said in the same message is taken, else asked for.
+            cleared = {slot: None for slot in _CORRECTIONS[field]}
+            return {**cleared, **_new_value(field, tracker), "confirmed": None}
         if conv.intent(tracker) == "affirm":
             return {"confirmed": "yes"}
         if conv.intent(tracker) == "deny":
@@ -420,6 +417,28 @@ def _pick(typed: str, options: List[Any], name_of) -> Any:
     return scored[0][1] if scored and scored[0][0] >= 80 else None
 
 
+def _new_value(field: str, tracker: Tracker) -> Dict[Text, Any]:
+    """The new value of the part being corrected, when the correction names it too and it is not in doubt."""
+    catalogue = load_catalogue()
+    text, tenant_id = conv.text(tracker), tracker.get_slot("city")
+    if field == "complaint_type":
+        code = conv.entity(tracker, "complaint_type")
+        if code in catalogue.services and code != tracker.get_slot("complaint_type"):
+            return {"complaint_type": code, "complaint_category": catalogue.services[code].category}
+    if field == "city":
+        city = conv.entity(tracker, "city")
+        if city in catalogue.cities:
+            return {"city": city}
+    if field == "locality" and tenant_id:
+        gazetteer = load_gazetteer()
+        names = {normalise(m.name) for m in gazetteer.find_localities(tenant_id, text)}
+        codes = gazetteer.localities_named(tenant_id, names.pop()) if len(names) == 1 else []
+        if len(codes) == 1:
+            place = catalogue.locality(codes[0])
+            return _locality(place.code, place.name_en) if place else {}
+    return {}
+
+
 def _described(tracker: Tracker) -> Dict[Text, Any]:
     """The answer as the complaint's description, when it says enough to be one and none is kept yet."""
     text = conv.text(tracker).strip()
@@ -464,11 +483,3 @@ def _point(latitude: Any, longitude: Any) -> Optional[tuple]:
         return float(latitude), float(longitude)
     except (TypeError, ValueError):
         return None
-
-
-def _correction_named(typed: str) -> Optional[str]:
-    words = set(normalise(typed).split())
-    for field, names in _CORRECTION_WORDS.items():
-        if words & set(names):
-            return field
-    return None

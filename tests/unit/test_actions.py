@@ -407,6 +407,58 @@ async def test_a_greeting_is_no_answer_to_the_photo_question(form, greeting):
     assert "photo" not in slots and messages == []
 
 
+AT_THE_SUMMARY = {
+    **FILLED,
+    "city": "pb.amritsar",
+    "locality": "Putlighar",
+    "locality_code": "ASR007",
+    "confirmed": None,
+    "requested_slot": "confirmed",
+}
+
+
+@pytest.mark.parametrize(
+    "typed, intent, language",
+    [
+        ("ਥਾਂ ਬਦਲੋ, ਰਣਜੀਤ ਐਵੀਨਿਊ ਕਰ ਦਿਓ", "affirm", "pa"),
+        ("जगह बदलो, रंजीत एवेन्यू है", "inform", "hi"),
+        ("jagah galat hai, Ranjit Avenue likho", "deny", "hi"),
+        ("change the place to Ranjit Avenue", "inform", "en"),
+    ],
+)
+async def test_a_correction_in_the_citizens_words_takes_the_new_value_said_with_it(form, typed, intent, language):
+    slots, _ = await validate(
+        form,
+        tracker(
+            typed,
+            intent,
+            slots={**AT_THE_SUMMARY, "language": language},
+            new_slots={"confirmed": typed},
+            active_loop="complaint_form",
+        ),
+    )
+    assert (slots["locality"], slots["confirmed"]) == ("Ranjit Avenue", None)
+    assert slots["locality_code"] != "ASR007"
+
+
+@pytest.mark.parametrize("typed", ["ਫ਼ੋਟੋ ਬਦਲਣੀ ਹੈ", "photo change karni hai"])
+async def test_a_correction_without_a_new_value_asks_for_it(form, typed):
+    slots, _ = await validate(
+        form,
+        tracker(typed, "inform", slots=AT_THE_SUMMARY, new_slots={"confirmed": typed}, active_loop="complaint_form"),
+    )
+    assert slots["photo"] is None and slots["confirmed"] is None
+
+
+@pytest.mark.parametrize("typed", ["हाँ, शिकायत दर्ज करो", "ਹਾਂ ਜੀ, ਸ਼ਿਕਾਇਤ ਦਰਜ ਕਰੋ", "yes file the complaint"])
+async def test_a_yes_that_names_the_complaint_files_it(form, typed):
+    slots, _ = await validate(
+        form,
+        tracker(typed, "affirm", slots=AT_THE_SUMMARY, new_slots={"confirmed": typed}, active_loop="complaint_form"),
+    )
+    assert slots["confirmed"] == "yes"
+
+
 def a_pin_when_asked(before, pin):
     """A WhatsApp location pin sent while the form asks `before["requested_slot"]`, which takes the text as is."""
     return tracker(
