@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
@@ -147,10 +147,7 @@ class WhatsAppOutput(OutputChannel):
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         bodies, numbered = buttons_body(recipient_id, text, buttons)
-        if numbered:
-            await _quietly(asyncio.to_thread(self.store.remember_choices, recipient_id, numbered))
-        else:
-            await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
+        await _quietly(asyncio.to_thread(self.store.remember_choices, recipient_id, options(buttons), bool(numbered)))
         for body in bodies:
             await self._send(body)
 
@@ -169,8 +166,8 @@ class WhatsAppOutput(OutputChannel):
             together = photo_with_words(recipient_id, media_id, message["text"], message.get("buttons") or [])
         if together is not None:
             message.pop("text")
-            message.pop("buttons", None)
-            await _quietly(asyncio.to_thread(self.store.forget_choices, recipient_id))
+            buttons = message.pop("buttons", None) or []
+            await _quietly(asyncio.to_thread(self.store.remember_choices, recipient_id, options(buttons), False))
             await self._send(together)
         await super().send_response(recipient_id, message)
         if image and together is None:
@@ -497,7 +494,7 @@ class WhatsAppInput(InputChannel):
             try:
                 chosen = await asyncio.to_thread(self.store.chosen, message.sender, message.text)
             except SQLAlchemyError:
-                logger.exception("Could not read the numbered options sent to %s", message.sender)
+                logger.exception("Could not read the options last sent to %s", message.sender)
                 chosen = None
             return chosen or message.text, metadata
         return message.text, metadata
@@ -515,6 +512,11 @@ class WhatsAppInput(InputChannel):
         except SQLAlchemyError:
             known = None
         return template_language(known.language if known else None)
+
+
+def options(buttons: List[Dict[Text, Any]]) -> List[Tuple[str, str]]:
+    """(title, payload) of each button, as the citizen may type the title instead of tapping it."""
+    return [(str(b.get("title") or ""), str(b.get("payload") or b.get("title") or "")) for b in buttons]
 
 
 def _same(given: str, expected: str) -> bool:

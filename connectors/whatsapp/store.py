@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from seva.matching import normalise
 from seva.storage import Base, Database, aware, utcnow
 
 CHOICE_TTL = timedelta(days=1)
+# A reply longer than any option's label is never a label typed (nor read as one, which costs a query).
+MAX_LABEL = 100
 # A queued reply is tried again after these waits, doubling; WhatsApp's 24-hour window bounds how long it is worth it.
 QUEUE_FIRST_WAIT = timedelta(seconds=5)
 QUEUE_LONGEST_WAIT = timedelta(minutes=10)
@@ -69,7 +72,9 @@ class QueuedReply(Base):
 
 
 class NumberedChoice(Base):
-    """Options last sent to a citizen as a numbered text, so that a reply "2" picks the second."""
+    """Options last sent to a citizen (buttons, a list, or a numbered text), so that a reply typing an option's label
+    picks it, and "2" the second of a numbered text. `payloads` is JSON: {"numbered": ..., "options": [[title,
+    payload], ...]} (a plain list of payloads in rows written before labels were kept)."""
 
     __tablename__ = "whatsapp_numbered_choices"
 
@@ -259,13 +264,15 @@ class ChannelStore:
                 row.attempts += 1
                 row.next_attempt_at = now + min(QUEUE_FIRST_WAIT * 2**row.attempts, QUEUE_LONGEST_WAIT)
 
-    def remember_choices(self, recipient: str, payloads: List[str]) -> None:
+    def remember_choices(self, recipient: str, options: List[Tuple[str, str]], numbered: bool) -> None:
+        """The (title, payload) options just sent; `numbered` when they went out as a numbered text."""
+        payloads = json.dumps({"numbered": numbered, "options": [list(option) for option in options]})
         with self.db.session() as session:
             choice = session.get(NumberedChoice, recipient)
             if choice is None:
-                session.add(NumberedChoice(recipient=recipient, payloads=json.dumps(payloads)))
+                session.add(NumberedChoice(recipient=recipient, payloads=payloads))
             else:
-                choice.payloads = json.dumps(payloads)
+                choice.payloads = payloads
                 choice.sent_at = utcnow()
 
     def forget_choices(self, recipient: str) -> None:
@@ -274,14 +281,21 @@ class ChannelStore:
             session.execute(delete(NumberedChoice).where(NumberedChoice.recipient == recipient))
 
     def chosen(self, recipient: str, text: str) -> Optional[str]:
-        """The payload a reply like "2" picks from the last numbered options, if it is one."""
-        number = text.strip().rstrip(".")
-        if not number.isdigit():
+        """The payload of the last options that a reply picks: one typing an option's label ("छोड़ें", "Yes, file it"),
+        or like "2" when they went out numbered."""
+        typed = normalise(text) if len(text) <= MAX_LABEL else ""
+        if not typed:
             return None
         with self.db.session() as session:
             choice = session.get(NumberedChoice, recipient)
             if choice is None or aware(choice.sent_at) < utcnow() - CHOICE_TTL:
                 return None
-            payloads = json.loads(choice.payloads)
+            saved = json.loads(choice.payloads)
+        if isinstance(saved, list):
+            saved = {"numbered": True, "options": [["", payload] for payload in saved]}
+        options = saved["options"]
+        number = text.strip().rstrip(".")
+        if saved["numbered"] and number.isdigit():
             index = int(number) - 1
-            return payloads[index] if 0 <= index < len(payloads) else None
+            return options[index][1] if 0 <= index < len(options) else None
+        return next((payload for title, payload in options if title and normalise(title) == typed), None)

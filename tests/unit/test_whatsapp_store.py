@@ -121,3 +121,27 @@ def test_a_later_reply_never_overtakes_an_earlier_one(sqlite_services):
     # The second one's lease ran out sooner, but it waits for the first.
     assert store.queued_due(now=T0 + timedelta(seconds=16.5)) == []
     assert [row.key for row in store.queued_due(now=T0 + timedelta(seconds=17))] == ["wamid.1:0", "wamid.2:0"]
+
+
+SKIP_OR_YES = [("📷 छोड़ें", "/skip"), ("Yes, file it", "/file_second_complaint")]
+
+
+def test_a_reply_typing_a_buttons_label_picks_it_in_any_case_and_punctuation(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
+    store.remember_choices("919812345678", SKIP_OR_YES, numbered=False)
+    assert store.chosen("919812345678", "छोड़ें") == "/skip"
+    assert store.chosen("919812345678", "yes file it!") == "/file_second_complaint"
+    assert store.chosen("919812345678", "yes, file it and also the road") is None
+    # A number answers only options that went out numbered.
+    assert store.chosen("919812345678", "2") is None
+    assert store.chosen("919812345679", "Yes, file it") is None
+
+
+def test_a_number_or_a_label_picks_from_a_numbered_text_until_a_newer_question(sqlite_services):
+    store = ChannelStore(sqlite_services.database, keep_seen=WEEK)
+    store.remember_choices("919812345678", SKIP_OR_YES, numbered=True)
+    assert store.chosen("919812345678", "2.") == "/file_second_complaint"
+    assert store.chosen("919812345678", "3") is None
+    assert store.chosen("919812345678", "YES, FILE IT") == "/file_second_complaint"
+    store.forget_choices("919812345678")
+    assert store.chosen("919812345678", "2") is None
