@@ -41,7 +41,7 @@ help:
 	@echo "make train     retrain the model if data or config changed"
 	@echo "make serve     Rasa with the REST channel on $(RASA_PORT), action server on $(ACTIONS_PORT), staff API on $(STAFF_API_PORT), notification worker"
 	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
-	@echo "make validate  check the training data and domain"
+	@echo "make validate  check the training data and domain, and that no training example copies a held-out one"
 	@echo "make evaluate  intent and complaint-type figures on the held-out sets and the realistic sets in tests/nlu/"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
@@ -105,6 +105,7 @@ migrate: venv
 
 validate: venv
 	$(BIN)/python -m scripts.validate
+	$(BIN)/python -m scripts.held_apart
 
 services:
 	scripts/services.sh
