@@ -7,7 +7,7 @@ corrected on load by ``catalogue/corrections.json``) and looked up by small func
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +54,9 @@ class Locality:
     names: Dict[str, str] = field(hash=False, compare=False)
     zone: Optional[str] = None
     block: Optional[str] = None
+    # Codes of the localities next to it in its ward, by the order of the boundary data: what tells two places of
+    # the same name apart for a citizen, who knows the colonies around them but seldom the ward.
+    neighbours: Tuple[str, ...] = field(default=(), hash=False, compare=False)
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.name_en
@@ -158,8 +161,29 @@ def _load_localities(directory: Path, cities: Dict[str, City]) -> Dict[str, List
             names = {"en": name}
             names.update({lang: row[f"name_{lang}"] for lang in ("hi", "pa") if row.get(f"name_{lang}")})
             rows.append(Locality(row["code"], tenant_id, name, names, row.get("zone"), row.get("block")))
-        localities[tenant_id] = rows
+        localities[tenant_id] = _with_neighbours(rows)
     return localities
+
+
+def _with_neighbours(rows: List[Locality], count: int = 2) -> List[Locality]:
+    """Each locality that shares its name with another, with the nearest differently named ones of its ward (of its
+    zone, for a ward with no other)."""
+    named: Dict[str, int] = {}
+    for row in rows:
+        named[row.name_en.casefold()] = named.get(row.name_en.casefold(), 0) + 1
+    kept = []
+    for i, row in enumerate(rows):
+        if named[row.name_en.casefold()] < 2:
+            kept.append(row)
+            continue
+        # Its own ward first, then the rest of its zone; nearest in the boundary data's order first.
+        near = [
+            other
+            for j, other in sorted(enumerate(rows), key=lambda pair: (pair[1].block != row.block, abs(pair[0] - i)))
+            if j != i and other.zone == row.zone and named[other.name_en.casefold()] < 2
+        ]
+        kept.append(replace(row, neighbours=tuple(other.code for other in near[:count])))
+    return kept
 
 
 @lru_cache(maxsize=1)

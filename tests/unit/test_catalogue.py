@@ -121,6 +121,19 @@ def test_jalandhar_has_two_model_towns_told_apart_by_ward(catalogue):
     assert model_towns[0].where != model_towns[1].where
 
 
+def test_every_locality_sharing_its_name_has_colonies_near_it_to_be_told_apart_by(catalogue):
+    by_name = {}
+    for place in catalogue.localities_of("pb.jalandhar") + catalogue.localities_of("pb.phagwara"):
+        by_name.setdefault((place.tenant_id, place.name_en.casefold()), []).append(place)
+    shared = [places for places in by_name.values() if len(places) > 1]
+    assert len(shared) == 78  # 77 names in Jalandhar, 1 in Phagwara
+    for places in shared:
+        for place in places:
+            near = [catalogue.locality(code) for code in place.neighbours]
+            assert near and all(n.zone == place.zone and n.name_en != place.name_en for n in near), place
+        assert len({place.neighbours for place in places}) == len(places), places
+
+
 def test_every_locality_has_hindi_and_punjabi_names(catalogue):
     for tenant_id in ("pb.hoshiarpur", "pb.zirakpur", "pb.amritsar", "pb.jalandhar", "pb.phagwara"):
         for locality in catalogue.localities_of(tenant_id):
