@@ -20,7 +20,7 @@ RASA_PORT ?= 5005
 STAFF_API_PORT ?= 5070
 ENDPOINTS ?= endpoints.yml
 # `make test` fails when any language cell of the held-out set is understood worse than this.
-MIN_INTENT_ACCURACY ?= 0.90
+MIN_INTENT_ACCURACY ?= 0.92
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
@@ -63,7 +63,8 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models
 	@echo "training the model (log: results/train.log) ..."
 	@mkdir -p results
-	@/usr/bin/time -f "training took %e s" -o results/train.time $(RASA) train --fixed-model-name seva --out models \
+	@# Rasa's own validation of the data (about 50 s here) is `make validate`, stricter, which `make test` runs first.
+	@/usr/bin/time -f "training took %e s" -o results/train.time $(RASA) train --skip-validation --fixed-model-name seva --out models \
 		> results/train.log 2>&1 || { tail -n 40 results/train.log; echo "training failed: results/train.log"; exit 1; }
 	@cat results/train.time
 	@touch $@

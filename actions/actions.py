@@ -21,6 +21,7 @@ from actions.conversation import SKIPPED
 from actions.services import UsesServices
 from seva.area import load_served_area
 from seva.bootstrap import Services
+from seva.catalogue import load_catalogue
 from seva.complaints import PAGE_SIZE, Draft
 from seva.numbering import canonical_number
 from seva.other_services import load_other_services
@@ -37,16 +38,19 @@ class ActionStartComplaint(Action):
         return "action_start_complaint"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        events = [SlotSet("draft_id", uuid.uuid4().hex)]
+        events = [SlotSet("draft_id", uuid.uuid4().hex), SlotSet("second_problem", None)]
         text = conv.text(tracker)
         if conv.entity(tracker, "complaint_type") and len(text.split()) >= conv.DESCRIPTIVE_WORDS:
             events.append(SlotSet("description", text.strip()))
+        # Another problem told in the same message is offered once this one is filed (ActionSubmitComplaint).
+        also = conv.also_problem(tracker)
+        events.append(SlotSet("also_problem", {"service": also, "description": text.strip()} if also else None))
         # A photo or a pin that opened the complaint is its optional step, taken already: neither is asked for.
         photo, pin = conv.image_uri(tracker), conv.pin(tracker)
+        located = load_served_area().location(pin["latitude"], pin["longitude"]) if pin else None
         if photo:
             events += [SlotSet("photo", photo), SlotSet("location", SKIPPED)]
-        elif pin and load_served_area().contains(float(pin["latitude"]), float(pin["longitude"])):
-            located = f"{float(pin['latitude']):.6f},{float(pin['longitude']):.6f}"
+        elif located:
             events += [SlotSet("location", located), SlotSet("photo", SKIPPED)]
         return events
 
@@ -82,7 +86,7 @@ class ActionSubmitComplaint(UsesServices, Action):
             return [SlotSet("submission_pending", True)]
         dispatcher.utter_message(response="utter_complaint_filed", **replies.filed(view, language))
         _filing_ended(self.services, tracker)
-        return conv.clear_form()
+        return conv.clear_form() + _offer_second(self.services, dispatcher, tracker)
 
 
 class ActionFollowComplaint(UsesServices, Action):
@@ -109,7 +113,32 @@ class ActionFollowComplaint(UsesServices, Action):
             return [SlotSet("duplicate_of", None), FollowupAction("action_submit_complaint")]
         dispatcher.utter_message(response="utter_following", number=view.number, **replies.expected(view))
         _filing_ended(self.services, tracker)
-        return conv.clear_form()
+        return conv.clear_form() + _offer_second(self.services, dispatcher, tracker)
+
+
+class ActionStartSecondComplaint(Action):
+    """ "Yes, file it": the second problem of the first message, at the same place, with the same words."""
+
+    def name(self) -> Text:
+        return "action_start_second_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        second = tracker.get_slot("also_problem") or {}
+        service = load_catalogue().services.get(second.get("service") or "")
+        events = conv.clear_form() + [SlotSet("draft_id", uuid.uuid4().hex)]
+        if service is None:
+            return events
+        events += [SlotSet("complaint_type", service.code), SlotSet("complaint_category", service.category)]
+        return events + [SlotSet(slot, second[slot]) for slot in _SECOND_KEEPS if second.get(slot)]
+
+
+class ActionDropSecondComplaint(Action):
+    def name(self) -> Text:
+        return "action_drop_second_complaint"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        dispatcher.utter_message(response="utter_second_complaint_dropped")
+        return [SlotSet("also_problem", None), SlotSet("second_problem", None)]
 
 
 class ActionRemindFiling(UsesServices, Action):
@@ -227,6 +256,22 @@ def _show_page(services: Services, dispatcher: CollectingDispatcher, tracker: Tr
     if page.has_more:
         dispatcher.utter_message(response="utter_more_complaints")
     return [SlotSet("complaints_page", float(page_number))]
+
+
+# What the second complaint keeps of the first: the citizen's words and the place (a photo is of the first problem).
+_SECOND_KEEPS = ("description", "city", "locality", "locality_code", "landmark")
+
+
+def _offer_second(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """Offers the second problem the opening message told of, unless it is of the category just filed."""
+    second = tracker.get_slot("also_problem") or {}
+    also = services.catalogue.services.get(second.get("service") or "")
+    filed = services.catalogue.services.get(tracker.get_slot("complaint_type") or "")
+    if also is None or filed is None or also.category == filed.category:
+        return []
+    dispatcher.utter_message(response="utter_offer_second_complaint", service_name=also.name(conv.language(tracker)))
+    kept = {slot: tracker.get_slot(slot) for slot in _SECOND_KEEPS if slot != "description"}
+    return [SlotSet("also_problem", {**second, **kept}), SlotSet("second_problem", also.code)]
 
 
 def _filing_ended(services: Services, tracker: Tracker) -> None:

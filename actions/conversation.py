@@ -31,6 +31,8 @@ FORM_SLOTS = (
     "draft_id",
     "submission_pending",
     "duplicate_of",
+    "also_problem",
+    "second_problem",
 )
 
 
@@ -88,6 +90,22 @@ def value_before_last_message(tracker: Tracker, slot: str) -> Any:
         elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None
+
+
+def also_problem(tracker: Tracker) -> Optional[str]:
+    """The service of a second problem the latest message told of, beside the one it is about."""
+    value = tracker.latest_message.get("complaint_type_also")
+    return value if isinstance(value, str) else None
+
+
+def ran_since_last_message(tracker: Tracker, action: str) -> bool:
+    """Whether the action ran after the citizen's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == action:
+            return True
+    return False
 
 
 def choices_offered(tracker: Tracker) -> bool:

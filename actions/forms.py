@@ -24,6 +24,8 @@ from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
 from seva.matching import SURE, decide, load_gazetteer, normalise
 
 logger = logging.getLogger(__name__)
+# The action that begins the second complaint of a message with the first one's place and words.
+SECOND_STARTER = "action_start_second_complaint"
 # The category of the button under the two likeliest problems that shows all the categories instead.
 ALL = "all"
 # Answers shorter than this (letters and digits, after dropping emoji and punctuation) say too little.
@@ -35,6 +37,8 @@ _INTERRUPTIONS = frozenset(
     # what the WhatsApp channel says for a message it could not read, a photo not received, a flood
     + ("unsupported_message", "photo_not_received", "too_many_messages")
 )
+# The questions after the problem is settled, at which the citizen may yet describe another problem.
+_AFTER_THE_PROBLEM = ("city", "locality", "photo", "location", "confirmed")
 _URL = re.compile(r"https?://\S+")
 _COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[, ]\s*(-?\d{1,3}\.\d+)")
 # Which slots a correction clears, so the form asks them again.
@@ -63,7 +67,13 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
+        # The second complaint of a message begins with what the first settled: its "/file_second_complaint" or
+        # "yes" answers no question, and the validators would read it as one.
+        events = (
+            []
+            if conv.ran_since_last_message(tracker, SECOND_STARTER)
+            else await super().run(dispatcher, tracker, domain)
+        )
         # Each answer restarts the quiet time after which the citizen is reminded (seva.reminders).
         try:
             self.services.reminders.touch(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
@@ -251,6 +261,9 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         if value == SKIPPED:
             # Settled by the step itself (a pin instead, or a photo that opened the complaint).
             return {"photo": SKIPPED}
+        if _changed_problem(tracker):
+            # The problem told better (validate_complaint_type takes it); the photo is asked again.
+            return {"photo": None}
         link = conv.image_uri(tracker)
         url = _URL.search(conv.text(tracker))
         link = link or (url.group(0) if url else None)
@@ -271,17 +284,15 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
     def validate_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if value == SKIPPED:
             return {"location": SKIPPED}
+        if _changed_problem(tracker):
+            return {"location": None}
         pin = conv.pin(tracker)
-        point = None
-        if pin is not None:
-            point = _point(pin["latitude"], pin["longitude"])
-        else:
-            found = _COORDINATES.search(conv.text(tracker))
-            if found:
-                point = _point(found.group(1), found.group(2))
-        if point and load_served_area().contains(*point):
-            return {"location": f"{point[0]:.6f},{point[1]:.6f}", **_also_done(tracker, "photo")}
+        found = _COORDINATES.search(conv.text(tracker)) if pin is None else None
+        point = (pin["latitude"], pin["longitude"]) if pin is not None else found.groups() if found else None
         if point:
+            located = load_served_area().location(*point)
+            if located:
+                return {"location": located, **_also_done(tracker, "photo")}
             dispatcher.utter_message(response="utter_location_outside_area")
             return {"location": None}
         if _is_skip(tracker):
@@ -296,6 +307,9 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         if conv.pin(tracker) is not None:
             located = self.validate_location(value, dispatcher, tracker, domain)
             return {**(located if located.get("location") else {}), "confirmed": None}
+        if _changed_problem(tracker):
+            # The problem told better at the summary: the summary is shown again with it.
+            return {"confirmed": None}
         field = conv.entity(tracker, "correction") or correction_named(conv.text(tracker))
         # "Yes, file the complaint" names the complaint too: a yes corrects only when it says to change.
         if conv.intent(tracker) == "affirm" and not conv.entity(tracker, "correction"):
@@ -391,8 +405,14 @@ def _button(title: str, intent: str, **entities: str) -> Dict[str, str]:
 
 
 def _locality_button(locality, language: str, with_where: bool = False) -> Dict[str, str]:
+    """A locality to pick; one of several of the same name is told by the colonies next to it (else its ward)."""
+    catalogue = load_catalogue()
     title = locality.name(language)
-    if with_where and locality.where:
+    neighbours = [n.name(language) for n in map(catalogue.locality, locality.neighbours) if n is not None]
+    if with_where and neighbours:
+        near = catalogue.label("choices", "near", language)
+        title = near.format(name=title, neighbours=", ".join(neighbours))
+    elif with_where and locality.where:
         title = f"{title} ({locality.where})"
     return _button(title, "inform", locality_code=locality.code)
 
@@ -454,9 +474,13 @@ def _also_done(tracker: Tracker, other: str) -> Dict[Text, Any]:
 
 
 def _changed_problem(tracker: Tracker) -> Optional[str]:
-    """The service of a complaint the citizen now describes instead of the one settled, while asked for a place
-    ("actually it is not the light, it is garbage"), or None."""
-    if tracker.get_slot("requested_slot") not in ("city", "locality") or conv.intent(tracker) != "file_complaint":
+    """The service of a complaint the citizen now describes instead of the one settled, once asked for a place, a
+    photo or to confirm ("actually it is not the light, it is garbage"; a vague first message told better), or
+    None. A correction at the summary ("change the problem to garbage") is no description: it is handled there."""
+    asked = tracker.get_slot("requested_slot")
+    if asked not in _AFTER_THE_PROBLEM or conv.intent(tracker) != "file_complaint":
+        return None
+    if asked == "confirmed" and (correction_named(conv.text(tracker)) or says_change(conv.text(tracker))):
         return None
     code = conv.entity(tracker, "complaint_type")
     settled = conv.value_before_last_message(tracker, "complaint_type")
@@ -476,10 +500,3 @@ def _answer_to(tracker: Tracker, slot: str, carried: str, found: Any) -> Dict[Te
 
 def _is_skip(tracker: Tracker) -> bool:
     return conv.intent(tracker) in ("skip", "deny") or is_skip_word(conv.text(tracker))
-
-
-def _point(latitude: Any, longitude: Any) -> Optional[tuple]:
-    try:
-        return float(latitude), float(longitude)
-    except (TypeError, ValueError):
-        return None

@@ -11,7 +11,7 @@ problem ("Kapurthala" appearing in a few pothole examples).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 
 from components.text_classifier import TrainedTextComponent, text_classifier
 from seva.catalogue import load_catalogue
+from seva.clauses import adds, clauses
 from seva.matching import load_gazetteer, normalise
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ NO_TYPE = "-"
 COMPLAINT = "complaint"
 RANKING = "complaint_type_ranking"
 CHOICES = "complaint_type_choices"
+ALSO = "complaint_type_also"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -49,6 +51,12 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
             # When the second likeliest service is at least this share of the likeliest, the citizen is asked
             # which of the two it is (`complaint_type_choices`) instead of given a guess.
             "close_ratio": 0.0,
+            # A part of the message of at least this many words, read on its own as a problem of another category
+            # with at least this probability, is a second problem; a part that says it adds ("... bhi pada h")
+            # needs less. Measured on the realistic sets' second problems (`make evaluate`).
+            "also_min_words": 3,
+            "also_threshold": 0.7,
+            "also_added_threshold": 0.3,
             "C": 20.0,
             "char_ngram_range": [3, 5],
             "random_seed": 1,
@@ -94,6 +102,9 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
             best = ranking[0]
             if complaint_probability < self._config["complaint_threshold"]:
                 continue
+            also = self.second_problem(text, best["value"])
+            if also:
+                message.set(ALSO, also, add_to_output=True)
             if _close(ranking, self._config["close_ratio"]):
                 message.set(CHOICES, [r["value"] for r in ranking[:2]], add_to_output=True)
                 continue
@@ -122,6 +133,23 @@ class ComplaintTypeClassifier(TrainedTextComponent, EntityExtractorMixin):
         order = probabilities.argsort()[::-1][: self._config["ranking_length"]]
         ranking = [{"value": str(service.classes_[i]), "confidence": round(float(probabilities[i]), 4)} for i in order]
         return complaint_probability, ranking
+
+    def second_problem(self, text: str, first: str) -> Optional[str]:
+        """The service of a problem of another category than the first's told in a part of the message, or None."""
+        services = load_catalogue().services
+        taken = services[first].category if first in services else None
+        found: Optional[Dict[str, Any]] = None
+        parts = [part for part in clauses(text) if len(part.split()) >= self._config["also_min_words"]]
+        for part in parts if len(parts) > 1 else []:
+            probability, ranking = self.rank(part)
+            top = ranking[0]
+            needed = self._config["also_added_threshold" if adds(part) else "also_threshold"]
+            if probability < self._config["complaint_threshold"] or top["confidence"] < needed:
+                continue
+            if top["value"] in services and services[top["value"]].category != taken:
+                if found is None or top["confidence"] > found["confidence"]:
+                    found = top
+        return found["value"] if found else None
 
 
 def _close(ranking: List[Dict[str, Any]], ratio: float) -> bool:

@@ -133,6 +133,9 @@ def score_realistic(cell: Dict[str, List[dict]], parses: List[dict]) -> Dict[str
     told, rest = parses[: len(complaints)], parses[len(complaints) :]
     types = [next((x["value"] for x in p["entities"] if x["entity"] == "complaint_type"), NO_TYPE) for p in told]
     asked = [p.get("complaint_type_choices") or [] for p in told]
+    also = [p.get("complaint_type_also") for p in told]
+    two = [i for i, c in enumerate(complaints) if c.get("also")]
+    one = [i for i, c in enumerate(complaints) if not c.get("also")]
     n = len(complaints) or 1
     return {
         "complaints": len(complaints),
@@ -142,6 +145,11 @@ def score_realistic(cell: Dict[str, List[dict]], parses: List[dict]) -> Dict[str
         "asked_between_two": sum(bool(a) for a in asked) / n,
         "service_one_tap": sum(c["service"] == t or c["service"] in a for c, t, a in zip(complaints, types, asked)) / n,
         "wrong_guess": sum(t not in (NO_TYPE, c["service"]) for c, t in zip(complaints, types)) / n,
+        # Of the messages that name a second problem, those whose second is offered with its category right...
+        "second_found": sum(category(also[i]) == category(complaints[i]["also"]) for i in two) / (len(two) or 1),
+        "with_second": len(two),
+        # ...and of those that name one problem, those offered a second all the same.
+        "second_offered_wrongly": sum(also[i] is not None for i in one) / (len(one) or 1),
         "not_complaints": len(others),
         "taken_for_complaints": sum(p["intent"]["name"] == COMPLAINT_INTENT for p in rest) / (len(others) or 1),
     }
@@ -182,16 +190,19 @@ def evaluate_realistic(model: Path, folder: Path, out: Path) -> None:
     print(f"Realistic sets ({folder}): written apart from the training data")
     print(
         f"{'cell':<8}{'complaints':>11}{'recognised':>11}{'category':>10}{'service':>9}{'asked':>7}{'one tap':>9}"
-        f"{'wrong':>7}{'others':>8}{'taken':>7}"
+        f"{'wrong':>7}{'others':>8}{'taken':>7}{'two':>5}{'second':>8}{'extra':>7}"
     )
     for name, r in report.items():
         print(
             f"{name:<8}{r['complaints']:>11}{r['recognised']:>11.3f}{r['category_accuracy']:>10.3f}"
             f"{r['service_accuracy']:>9.3f}{r['asked_between_two']:>7.3f}{r['service_one_tap']:>9.3f}"
             f"{r['wrong_guess']:>7.3f}{r['not_complaints']:>8}{r['taken_for_complaints']:>7.3f}"
+            f"{r['with_second']:>5}{r['second_found']:>8.3f}{r['second_offered_wrongly']:>7.3f}"
         )
     print("asked = asked between the two likeliest services instead of guessing; one tap = right, or right among the")
-    print("two asked; wrong = a wrong service guessed; taken = non-complaints taken for complaints")
+    print("two asked; wrong = a wrong service guessed; taken = non-complaints taken for complaints; two = complaints")
+    print("naming a second problem; second = of those, the second found (its category); extra = of the complaints")
+    print("naming one problem, those offered a second all the same")
     (out / "realistic.json").write_text(json.dumps(report, indent=2))
     (out / "realistic_errors.tsv").write_text("\n".join(errors) + "\n")
     print(f"errors: {out / 'realistic_errors.tsv'}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Tuple
+from typing import Any, Optional, Tuple
 
 from seva.catalogue import CATALOGUE_DIR
 
@@ -19,6 +19,15 @@ class ServedArea:
 
     def contains(self, latitude: float, longitude: float) -> bool:
         return self.latitude[0] <= latitude <= self.latitude[1] and self.longitude[0] <= longitude <= self.longitude[1]
+
+    def location(self, latitude: Any, longitude: Any) -> Optional[str]:
+        """A pin or typed coordinates as a complaint keeps them ("30.211000,74.945500"), or None when they are not
+        numbers or lie outside the served area."""
+        try:
+            point = float(latitude), float(longitude)
+        except (TypeError, ValueError):
+            return None
+        return f"{point[0]:.6f},{point[1]:.6f}" if self.contains(*point) else None
 
 
 @lru_cache(maxsize=1)

@@ -75,9 +75,11 @@ def tracker(
     sender_id: str = "citizen-1",
     active_loop: Optional[str] = None,
     earlier_events: Optional[List[Dict[str, Any]]] = None,
+    parsed: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
     """A tracker as the action server receives it: `slots` were set before the latest message,
-    `new_slots` were extracted from it (and are what a form validates)."""
+    `new_slots` were extracted from it (and are what a form validates); `parsed` is more of what the NLU said of
+    the latest message (e.g. `complaint_type_also`)."""
     slots = {"language": "en", **(slots or {})}
     new_slots = new_slots or {}
     parse = {
@@ -85,6 +87,7 @@ def tracker(
         "intent": {"name": intent, "confidence": 1.0} if intent else {},
         "entities": [{"start": 0, "end": 0, **e} for e in entities or []],
         "metadata": metadata or {},
+        **(parsed or {}),
     }
     events = list(earlier_events or [])
     events += [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]

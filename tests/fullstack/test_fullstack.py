@@ -148,3 +148,18 @@ def test_a_citizen_writing_hindi_in_latin_letters_is_answered_in_hindi_with_engl
     assert letters_scripts(texts(replies)) == {"LATIN"}
     replies = servers.say(citizen, "mera complaint dikhao sabhi wale please")
     assert letters_scripts(texts(replies)) == {"LATIN"}, "a chosen language is kept whatever the citizen writes"
+
+
+def test_a_vague_first_message_told_better_later_is_filed_as_the_problem_described(servers, database):
+    citizen = f"hi-latn-{uuid.uuid4().hex[:8]}"
+    # "The state of the street is bad": read as a damaged road, which it may not be.
+    servers.say(citizen, "gali ki halat kharab hai model town hoshiarpur")
+    told = "naali band hai, gali me ganda pani bhar raha hai"
+    replies = servers.say(citizen, told)
+    assert "नाली" in texts(replies), texts(replies)
+    servers.say(citizen, "/skip")
+    replies = servers.say(citizen, "haan ji")
+    number = NUMBER.search(texts(replies)).group(0)
+    with database.session() as session:
+        row = session.scalar(select(Complaint).where(Complaint.number == number))
+        assert (row.service_code, row.description) == ("OverflowingOrBlockedDrain", told)

@@ -218,6 +218,40 @@ def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(
         assert photo.startswith(servers.media_dir) and open(photo, "rb").read() == JPEG
 
 
+def test_a_second_problem_in_the_message_is_offered_once_filed_and_a_typed_label_taps_its_button(
+    servers, graph_api, database
+):
+    sender = citizen()
+    told = "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਸਿੰਘਪੁਰਾ ਜ਼ੀਰਕਪੁਰ। ਨਾਲੇ ਮੋੜ ਤੇ ਕੂੜਾ ਵੀ ਪਿਆ ਹੈ"
+    replies = say(servers, graph_api, wa.text(sender, told), expect=1)
+    assert "ਫ਼ੋਟੋ" in shown(replies)
+    # ਛੱਡੋ typed is the skip button's label (read alone it would be "stop").
+    skip = choices(replies[0])[-1][0]
+    summary, question = say(servers, graph_api, wa.text(sender, skip), expect=2)
+    yes = choices(question)[0]
+    filed, offer = say(servers, graph_api, wa.button_reply(sender, yes[1], yes[0]), expect=2)
+    assert "PB-PGR-" in shown([filed]) and "ਕੂੜਾ" in shown([offer])
+    file_it = choices(offer)[0]
+    assert file_it[1] == "/file_second_complaint" and letters_scripts(file_it[0]) == {"GURMUKHI"}
+
+    # Typed, not tapped: the second complaint, at the same place, goes straight to its own photo.
+    replies = say(servers, graph_api, wa.text(sender, file_it[0]), expect=1)
+    assert "ਫ਼ੋਟੋ" in shown(replies)
+    summary, question = say(servers, graph_api, wa.text(sender, skip), expect=2)
+    assert "ਸਿੰਘਪੁਰਾ" in shown([summary])
+    yes = choices(question)[0]
+    replies = say(servers, graph_api, wa.text(sender, yes[0]), expect=1)
+    assert "PB-PGR-" in shown(replies)
+    time.sleep(1)
+    assert len(graph_api.sent_to(sender)) == 9  # and no second offer after the second complaint
+    with database.session() as session:
+        rows = session.scalars(select(Complaint).where(Complaint.sender_id == sender).order_by(Complaint.id)).all()
+    assert [(r.service_code, r.locality_code, r.description) for r in rows] == [
+        ("StreetLightNotWorking", "ZRK014", told),
+        ("GarbageNeedsTobeCleared", "ZRK014", told),
+    ]
+
+
 def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(servers, graph_api):
     sender = citizen()
     graph_api.fail_next(500)

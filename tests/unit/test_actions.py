@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 
 from actions.actions import (
     ActionCancelComplaint,
+    ActionDropSecondComplaint,
     ActionFollowComplaint,
     ActionMoreComplaints,
     ActionRemindFiling,
     ActionStartComplaint,
+    ActionStartSecondComplaint,
     ActionSubmitComplaint,
     ActionTrackComplaint,
 )
@@ -118,6 +120,77 @@ def test_a_photo_or_a_pin_that_opens_a_complaint_is_kept_for_it_unless_the_pin_i
     delhi = {"location": {"latitude": 28.6139, "longitude": 77.209}}
     events, _ = run(ActionStartComplaint(), tracker("📍", "file_complaint", metadata=delhi))
     assert "location" not in slots_set(events)
+
+
+# A second problem in the same message
+
+TWO_PROBLEMS = "All the street lights on our road are off since 10 days. Also garbage is lying at the corner"
+
+
+def test_a_second_problem_in_the_opening_message_is_kept_for_after_the_filing():
+    opened = tracker(
+        TWO_PROBLEMS,
+        "file_complaint",
+        entities=[{"entity": "complaint_type", "value": "StreetLightNotWorking"}],
+        parsed={"complaint_type_also": "GarbageNeedsTobeCleared"},
+    )
+    events, _ = run(ActionStartComplaint(), opened)
+    assert slots_set(events)["also_problem"] == {"service": "GarbageNeedsTobeCleared", "description": TWO_PROBLEMS}
+    events, _ = run(ActionStartComplaint(), tracker("the street light is off", "file_complaint"))
+    assert slots_set(events)["also_problem"] is None
+
+
+def test_once_filed_the_second_problem_is_offered_with_the_same_place(services):
+    also = {"service": "GarbageNeedsTobeCleared", "description": TWO_PROBLEMS}
+    events, messages = run(
+        ActionSubmitComplaint(services), tracker("yes", "affirm", slots={**FILLED, "also_problem": also})
+    )
+    assert responses(messages) == ["utter_complaint_filed", "utter_offer_second_complaint"]
+    assert messages[1]["service_name"] == "Garbage to be cleared"
+    offered = slots_set(events)
+    assert offered["second_problem"] == "GarbageNeedsTobeCleared"
+    assert offered["also_problem"]["locality_code"] == FILLED["locality_code"]
+
+    events, messages = run(ActionStartSecondComplaint(), tracker("/file_second_complaint", slots=offered))
+    second = slots_set(events)
+    assert messages == [] and second["draft_id"] not in (None, FILLED["draft_id"])
+    assert (second["complaint_type"], second["complaint_category"]) == ("GarbageNeedsTobeCleared", "Garbage")
+    assert (second["city"], second["locality_code"], second["description"]) == (
+        "pb.jalandhar",
+        "JLC388",
+        TWO_PROBLEMS,
+    )
+    # The photo was of the first problem; the second is asked its own.
+    assert second["photo"] is None and second["second_problem"] is None
+
+
+async def test_the_form_takes_the_second_complaint_as_begun_and_reads_no_answer_in_its_yes(form):
+    begun = {**FILLED, "complaint_type": "GarbageNeedsTobeCleared", "complaint_category": "Garbage"}
+    begun.update(photo=None, location=None, confirmed=None)
+    t = tracker("/file_second_complaint", "file_second_complaint", new_slots=begun, active_loop="complaint_form")
+    t.events.append({"event": "action", "name": "action_start_second_complaint"})
+    slots, messages = await validate(form, t)
+    assert slots == {} and messages == []
+
+
+def test_a_second_problem_of_the_category_just_filed_is_not_offered(services):
+    also = {"service": "BurningOfGarbage", "description": TWO_PROBLEMS}
+    filed = {
+        **FILLED,
+        "complaint_type": "GarbageNeedsTobeCleared",
+        "complaint_category": "Garbage",
+        "also_problem": also,
+    }
+    events, messages = run(ActionSubmitComplaint(services), tracker("yes", "affirm", slots=filed))
+    assert responses(messages) == ["utter_complaint_filed"]
+    assert slots_set(events)["second_problem"] is None
+
+
+def test_no_to_the_second_problem_leaves_it(services):
+    offered = {"second_problem": "GarbageNeedsTobeCleared", "also_problem": {"service": "GarbageNeedsTobeCleared"}}
+    events, messages = run(ActionDropSecondComplaint(), tracker("no", "deny", slots=offered))
+    assert responses(messages) == ["utter_second_complaint_dropped"]
+    assert slots_set(events) == {"second_problem": None, "also_problem": None}
 
 
 def test_cancelling_drops_the_draft_and_the_form(services):
@@ -288,7 +361,11 @@ async def test_a_locality_that_exists_twice_is_disambiguated(form):
         '/inform{"locality_code": "JLC373"}',
         '/inform{"locality_code": "JLC388"}',
     ]
-    assert all("Ward" in b["title"] for b in messages[0]["buttons"])
+    # Told apart by the colonies next to each, which a citizen knows, rather than by ward.
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "Model Town, near Parkash Nagar, Guru Nagar",
+        "Model Town, near New Jawahar Nagar, Lajpat Nagar",
+    ]
 
     slots, messages = await validate(
         form,
@@ -581,6 +658,51 @@ async def test_a_change_of_mind_about_the_problem_while_asked_the_place_changes_
     assert slots["complaint_type"] == "GarbageNeedsTobeCleared" and slots["complaint_category"] == "Garbage"
     assert slots[asked] is None and not slots.get("landmark")
     assert responses(messages) == ["utter_problem_changed"]
+
+
+@pytest.mark.parametrize(
+    "typed, asked",
+    [
+        ("the real trouble is the garbage heap at the corner, it stinks", "photo"),
+        ("kooda kai dino se pada hai, badbu aa rahi hai", "confirmed"),
+        ("ਕੂੜਾ ਕਈ ਦਿਨਾਂ ਤੋਂ ਪਿਆ ਹੈ, ਬਦਬੂ ਆਉਂਦੀ ਹੈ", "location"),
+    ],
+)
+async def test_a_vague_first_message_told_better_later_changes_the_problem_and_its_description(form, typed, asked):
+    before = {**FILLED, "description": "there is a problem in our street", "requested_slot": asked}
+    before.update(
+        {slot: None for slot in ("photo", "location", "confirmed")[("photo", "location", "confirmed").index(asked) :]}
+    )
+    found = [{"entity": "complaint_type", "value": "GarbageNeedsTobeCleared"}]
+    new_slots = {"complaint_type": "GarbageNeedsTobeCleared", asked: typed}
+    slots, messages = await validate(
+        form,
+        tracker(
+            typed, "file_complaint", entities=found, slots=before, new_slots=new_slots, active_loop="complaint_form"
+        ),
+    )
+    assert (slots["complaint_type"], slots["description"]) == ("GarbageNeedsTobeCleared", typed)
+    assert slots[asked] is None
+    assert responses(messages) == ["utter_problem_changed"]
+
+
+async def test_a_correction_at_the_summary_is_not_taken_as_the_description(form):
+    before = {**FILLED, "confirmed": None, "requested_slot": "confirmed"}
+    typed = "change the problem to garbage please"
+    found = [{"entity": "complaint_type", "value": "GarbageNeedsTobeCleared"}]
+    slots, _ = await validate(
+        form,
+        tracker(
+            typed,
+            "file_complaint",
+            entities=found,
+            slots=before,
+            new_slots={"complaint_type": "GarbageNeedsTobeCleared", "confirmed": typed},
+            active_loop="complaint_form",
+        ),
+    )
+    assert slots["complaint_type"] == "GarbageNeedsTobeCleared" and slots["confirmed"] is None
+    assert slots.get("description", FILLED["description"]) == FILLED["description"]
 
 
 async def test_asking_to_track_while_the_location_is_asked_is_an_interruption_not_an_answer(form):
