@@ -18,11 +18,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import conversation as conv
 from actions import replies
 from actions.conversation import SKIPPED
+from actions.privacy import stop_updates
 from actions.services import UsesServices
+from seva.answers import is_stop_word
 from seva.area import load_served_area
 from seva.bootstrap import Services
 from seva.catalogue import load_catalogue
 from seva.complaints import PAGE_SIZE, Draft
+from seva.masking import masked
 from seva.numbering import canonical_number
 from seva.other_services import load_other_services
 
@@ -67,7 +70,7 @@ class ActionSubmitComplaint(UsesServices, Action):
             try:
                 similar = self.services.complaints.similar(tracker.sender_id, draft, self.services.duplicates)
             except SQLAlchemyError:
-                logger.exception("Could not look for complaints like that of %s", tracker.sender_id)
+                logger.exception("Could not look for complaints like that of %s", masked(tracker.sender_id))
                 similar = None
             if similar is not None:
                 dispatcher.utter_message(response="utter_ask_duplicate", **replies.duplicate(similar, language))
@@ -81,7 +84,7 @@ class ActionSubmitComplaint(UsesServices, Action):
                 submission_key=_submission_key(tracker, draft),
             )
         except SQLAlchemyError:
-            logger.exception("Could not file the complaint of %s", tracker.sender_id)
+            logger.exception("Could not file the complaint of %s", masked(tracker.sender_id))
             dispatcher.utter_message(response="utter_submit_failed")
             return [SlotSet("submission_pending", True)]
         dispatcher.utter_message(response="utter_complaint_filed", **replies.filed(view, language))
@@ -105,7 +108,7 @@ class ActionFollowComplaint(UsesServices, Action):
                 number, tracker.sender_id, tracker.get_latest_input_channel() or "unknown"
             )
         except SQLAlchemyError:
-            logger.exception("Could not make %s follow %s", tracker.sender_id, number)
+            logger.exception("Could not make %s follow %s", masked(tracker.sender_id), number)
             dispatcher.utter_message(response="utter_service_down")
             return []
         if view is None:
@@ -187,6 +190,9 @@ class ActionCancelComplaint(UsesServices, Action):
             or tracker.get_slot("submission_pending")
             or tracker.get_slot("duplicate_of")
         )
+        if not filing and is_stop_word(conv.text(tracker)):
+            # WhatsApp's opt-out word, with nothing being filed: the updates stop.
+            return stop_updates(self.services, dispatcher, tracker)
         dispatcher.utter_message(response="utter_complaint_cancelled" if filing else "utter_nothing_to_cancel")
         _filing_ended(self.services, tracker)
         return [ActiveLoop(None)] + conv.clear_form()
@@ -243,7 +249,7 @@ def _show_page(services: Services, dispatcher: CollectingDispatcher, tracker: Tr
     try:
         page = services.complaints.list_for(tracker.sender_id, page_number)
     except SQLAlchemyError:
-        logger.exception("Could not list the complaints of %s", tracker.sender_id)
+        logger.exception("Could not list the complaints of %s", masked(tracker.sender_id))
         dispatcher.utter_message(response="utter_service_down")
         return []
     if page.total == 0:
@@ -279,7 +285,7 @@ def _filing_ended(services: Services, tracker: Tracker) -> None:
     try:
         services.reminders.end(tracker.sender_id)
     except SQLAlchemyError:
-        logger.exception("Could not note the end of the filing of %s", tracker.sender_id)
+        logger.exception("Could not note the end of the filing of %s", masked(tracker.sender_id))
 
 
 def _quiet_for(tracker: Tracker, quiet: timedelta) -> bool:

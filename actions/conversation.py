@@ -17,6 +17,7 @@ SKIPPED = "skipped"
 
 # The slots of one complaint being filed; cleared together when it is filed, cancelled or abandoned.
 FORM_SLOTS = (
+    "consent",
     "complaint_category",
     "complaint_type",
     "city",

@@ -24,6 +24,7 @@ from seva.catalogue import load_catalogue
 from seva.complaints import ComplaintView
 from seva.lifecycle import NotFound, Photo
 from seva.limits import MAX_PHOTO_LINK
+from seva.masking import masked
 from seva.numbering import canonical_number
 from seva.storage import utcnow
 from seva.text import PHOTO_TEXT
@@ -110,7 +111,7 @@ class ActionStartFollowup(UsesServices, Action):
         try:
             target = _choose(self.services, dispatcher, tracker, kind, number)
         except SQLAlchemyError:
-            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            logger.exception("Could not read the complaints of %s", masked(tracker.sender_id))
             dispatcher.utter_message(response="utter_service_down")
             return events
         if target is False:
@@ -195,7 +196,7 @@ class ValidateFollowupForm(UsesServices, FormValidationAction):
                 return {"target_complaint": None}
             target = _choose(self.services, dispatcher, tracker, kind, number)
         except SQLAlchemyError:
-            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            logger.exception("Could not read the complaints of %s", masked(tracker.sender_id))
             dispatcher.utter_message(response="utter_service_down")
             return {"followup": None, "target_complaint": None}
         if target is False:
@@ -254,7 +255,7 @@ class ActionAskTargetComplaint(UsesServices, Action):
         try:
             candidates = _candidates(self.services, tracker, kind, utcnow())
         except SQLAlchemyError:
-            logger.exception("Could not read the complaints of %s", tracker.sender_id)
+            logger.exception("Could not read the complaints of %s", masked(tracker.sender_id))
             candidates = []
         buttons = [
             {"title": view.number, "payload": f'/inform{{"complaint_id": "{view.number}"}}'} for view in candidates

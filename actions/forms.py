@@ -15,12 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation as conv
 from actions.conversation import SKIPPED
+from actions.privacy import notice_needed
 from actions.replies import summary
 from actions.services import UsesServices
 from seva.answers import correction_named, is_skip_word, says_change
 from seva.area import load_served_area
 from seva.catalogue import load_catalogue
 from seva.limits import MAX_DESCRIPTION, MAX_PHOTO_LINK, MAX_PLACE
+from seva.masking import masked
 from seva.matching import SURE, decide, load_gazetteer, normalise
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ _INTERRUPTIONS = frozenset(
     + ("greet", "bot_challenge")
     # what the WhatsApp channel says for a message it could not read, a photo not received, a flood
     + ("unsupported_message", "photo_not_received", "too_many_messages")
+    # the citizen's say over their data, and a person (actions/privacy.py)
+    + ("privacy", "stop_updates", "start_updates", "delete_my_data", "talk_to_person", "confirm_delete_data")
+    + ("keep_my_data", "handover_ended", "data_erased")
 )
 # The questions after the problem is settled, at which the citizen may yet describe another problem.
 _AFTER_THE_PROBLEM = ("city", "locality", "photo", "location", "confirmed")
@@ -78,7 +83,7 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         try:
             self.services.reminders.touch(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
         except SQLAlchemyError:
-            logger.exception("Could not note the filing of %s", tracker.sender_id)
+            logger.exception("Could not note the filing of %s", masked(tracker.sender_id))
         return events
 
     async def required_slots(
@@ -88,10 +93,32 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        # The category is only asked when the citizen's words did not already tell the complaint type.
-        if tracker.get_slot("complaint_type") is not None:
-            return [slot for slot in domain_slots if slot != "complaint_category"]
-        return list(domain_slots)
+        # The category is only asked when the citizen's words did not already tell the complaint type; the
+        # privacy notice only of a citizen who has not agreed to it yet.
+        skipped = {"complaint_category"} if tracker.get_slot("complaint_type") is not None else set()
+        if tracker.get_slot("consent") is None and not self._notice_needed(tracker):
+            skipped.add("consent")
+        return [slot for slot in domain_slots if slot not in skipped]
+
+    def _notice_needed(self, tracker: Tracker) -> bool:
+        try:
+            return notice_needed(self.services, tracker)
+        except SQLAlchemyError:
+            # Asked again rather than filed without: the agreement is recorded once the database is back.
+            logger.exception("Could not read whether %s agreed to the notice", masked(tracker.sender_id))
+            return True
+
+    def validate_consent(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if value != "agreed":
+            return {"consent": None}
+        try:
+            self.services.citizens.consent(tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("Could not record the agreement of %s", masked(tracker.sender_id))
+            dispatcher.utter_message(response="utter_service_down")
+            return {"consent": None}
+        dispatcher.utter_message(response="utter_consent_recorded")
+        return {"consent": value}
 
     def validate_complaint_category(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         catalogue = load_catalogue()

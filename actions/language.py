@@ -15,6 +15,7 @@ from actions import conversation as conv
 from actions.services import UsesServices
 from seva.catalogue import LANGUAGES, load_catalogue
 from seva.citizens import Citizens, LanguagePreference
+from seva.masking import masked
 
 logger = logging.getLogger(__name__)
 # Latin letters are a guess: only a confident guess on a real sentence changes the language.
@@ -94,7 +95,9 @@ def _stored(citizens: Citizens, sender_id: str) -> Optional[LanguagePreference]:
     try:
         return citizens.language_of(sender_id)
     except SQLAlchemyError:
-        logger.exception("Could not read the language of %s; answering in the conversation's language", sender_id)
+        logger.exception(
+            "Could not read the language of %s; answering in the conversation's language", masked(sender_id)
+        )
         return None
 
 
@@ -103,4 +106,4 @@ def _remember(citizens: Citizens, sender_id: str, language: str, chosen: bool) -
         citizens.remember_language(sender_id, language, chosen)
     except SQLAlchemyError:
         # The conversation goes on in the new language; only its memory for next time is lost.
-        logger.exception("Could not store the language of %s", sender_id)
+        logger.exception("Could not store the language of %s", masked(sender_id))

@@ -16,6 +16,7 @@ from actions import conversation as conv
 from actions.replies import NOT_GIVEN
 from seva.catalogue import load_catalogue
 from seva.escalation import load_ladders
+from seva.masking import masked
 from seva.responses import load_responses
 from seva.workflow import ESCALATE, MERGE, REOPEN_WINDOW
 
@@ -45,7 +46,9 @@ class ActionNotifyUpdate(Action):
         service = catalogue.services.get(conv.entity(tracker, "update_service") or "")
         status = conv.entity(tracker, "update_status")
         if action not in RESPONSES or service is None or status is None:
-            logger.warning("An update for %s without its action, service or status: nothing said", tracker.sender_id)
+            logger.warning(
+                "An update for %s without its action, service or status: nothing said", masked(tracker.sender_id)
+            )
             return []
         language = conv.language(tracker)
         following = conv.entity(tracker, "update_following") == "yes" and action != MERGE
@@ -79,7 +82,7 @@ class ActionNotifyUpdate(Action):
             conv.entity(tracker, "update_city") or "", service.category, int(number) if number.isdigit() else 0
         )
         if level is None:
-            logger.warning("An escalation for %s without its level or city: nothing said", tracker.sender_id)
+            logger.warning("An escalation for %s without its level or city: nothing said", masked(tracker.sender_id))
             return []
         dispatcher.utter_message(
             response=RESPONSES[ESCALATE],

@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from connectors.apologies import NO_ANSWER, SERVICE_DOWN, apology
 from seva import bootstrap
 from seva.bootstrap import Services
+from seva.masking import masked
 from seva.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -150,11 +151,11 @@ class BoundedRestInput(InputChannel):
                     )
                 )
             except Exception:  # the conversation store or the action server failed: say so, do not go silent
-                logger.exception("Could not handle a REST message of %s", message.sender)
+                logger.exception("Could not handle a REST message of %s", masked(message.sender))
                 return await self._apology(message, NO_ANSWER, status=503)
             if not collector.messages:
                 # Rasa answered nothing: a custom action failed (the action server is down).
-                logger.error("No reply to a REST message of %s: the action server may be down", message.sender)
+                logger.error("No reply to a REST message of %s: the action server may be down", masked(message.sender))
                 return await self._apology(message, NO_ANSWER, status=200)
             return response.json(collector.messages)
 

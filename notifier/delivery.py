@@ -8,7 +8,9 @@ from typing import Any, Dict, Optional
 import aiohttp
 
 from seva.catalogue import Catalogue
+from seva.erasure import Erased
 from seva.escalation import Ladders, day_of, load_ladders
+from seva.handovers import Ended
 from seva.outbox import Update
 from seva.reminders import Reminder
 from seva.responses import ResponseTemplates
@@ -19,6 +21,9 @@ from whatsapp_cloud.messages import template_body, template_language
 UPDATE_INTENT = "complaint_updated"
 # The intent whose rule runs action_remind_filing for a citizen silent in the middle of filing.
 REMINDER_INTENT = "filing_reminder"
+# The intents whose rules say that Seva is back after a hand-over, and that a deletion was carried out.
+HANDED_BACK_INTENT = "handover_ended"
+ERASED_INTENT = "data_erased"
 NOTIFICATION_ENTITY = "notification_id"
 NOT_GIVEN = "—"
 
@@ -62,6 +67,14 @@ class RasaDelivery:
     async def remind(self, reminder: Reminder) -> None:
         """Asks Rasa to remind a citizen of the complaint they did not finish filing, in their conversation."""
         await self._trigger(reminder.sender_id, reminder.channel, REMINDER_INTENT, {})
+
+    async def hand_back(self, ended: Ended) -> None:
+        """Asks Rasa to tell the citizen that Seva is back after a hand-over (with an apology if none answered)."""
+        await self._trigger(ended.sender_id, ended.channel, HANDED_BACK_INTENT, {"handover_how": ended.how})
+
+    async def erased(self, erased: Erased) -> None:
+        """Asks Rasa to tell the citizen that the deletion they asked for, waiting for complaints, is done."""
+        await self._trigger(erased.sender_id, erased.channel, ERASED_INTENT, {})
 
     async def _trigger(self, recipient: str, channel: str, intent: str, entities: Dict[str, str]) -> None:
         params = dict(self.params)

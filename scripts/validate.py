@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data")
+UNUSED_INTENT = re.compile(r"The intent '(\w+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning: (.*)")
 
 
@@ -42,9 +43,19 @@ def intents_sent_by_code() -> set:
         names.update(re.findall(r"\"/(\w+)\"", path.read_text(encoding="utf-8")))
     for path in (ROOT / "notifier").glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        names.update(re.findall(r"^(?:UPDATE|REMINDER)_INTENT = \"(\w+)\"", text, flags=re.MULTILINE))
+        names.update(re.findall(r"^(?:UPDATE|REMINDER|HANDED_BACK|ERASED)_INTENT = \"(\w+)\"", text, flags=re.MULTILINE))
     # Buttons of the domain's responses whose payload is the intent itself.
     names.update(re.findall(r"payload: \"/(\w+)\"", (ROOT / "domain.yml").read_text(encoding="utf-8")))
+    return names
+
+
+def intents_filling_slots() -> set:
+    """Intents a form's slot mapping reads (the notice's "I agree" button): a form's answer, not a rule's."""
+    domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
+    names = set()
+    for listed in re.findall(r"^ +intent: \[([\w, ]+)\]", domain, flags=re.MULTILINE):
+        names.update(name.strip() for name in listed.split(","))
+    names.update(re.findall(r"^ +intent: (\w+)$", domain, flags=re.MULTILINE))
     return names
 
 
@@ -71,6 +82,9 @@ def main() -> int:
             continue
         unused = UNUSED.search(line)
         if unused and (unused.group(1) in allowed or unused.group(1).startswith(families)):
+            continue
+        unused_intent = UNUSED_INTENT.search(line)
+        if unused_intent and unused_intent.group(1) in intents_filling_slots():
             continue
         no_examples = NO_EXAMPLES.search(line)
         if no_examples and no_examples.group(1) in intents_sent_by_code():

@@ -17,7 +17,9 @@ from seva.citizens import Citizens
 from seva.complaints import Complaints
 from seva.dashboard import Statistics
 from seva.duplicates import DuplicateRules, load_duplicate_rules
+from seva.erasure import Erasure
 from seva.escalation import Escalation
+from seva.handovers import Handovers
 from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
 from seva.reminders import FilingReminders
@@ -44,6 +46,8 @@ class Services:
     escalation: Escalation
     reminders: FilingReminders
     throttle: Throttle
+    erasure: Erasure
+    handovers: Handovers
 
     def close(self) -> None:
         self.database.dispose()
@@ -78,6 +82,8 @@ def build(settings: Settings) -> Services:
         escalation=Escalation(database, catalogue),
         reminders=FilingReminders(database, timedelta(minutes=settings.filing_reminder_minutes)),
         throttle=Throttle(settings.citizen_messages_per_minute),
+        erasure=Erasure(database, settings.media_dir),
+        handovers=Handovers(database, timedelta(minutes=settings.handover_timeout_minutes)),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from seva.escalation import Ladders, Level, load_ladders
@@ -15,6 +15,8 @@ from seva.models import Attachment, Citizen, Complaint, ComplaintEvent, Notifica
 from seva.storage import Database, aware, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Not sent: the citizen had stopped the updates (their "stop"). Kept, so that staff see what was not told.
+WITHHELD = "withheld"
 # A claim lasts this long: a worker that has not reported by then is taken to have died.
 LEASE = timedelta(minutes=2)
 # Retries back off from 10 s to an hour and give up after about a day.
@@ -73,6 +75,13 @@ class Outbox:
             .exists()
         )
         with self.db.session() as session:
+            stopped = select(Citizen.sender_id).where(Citizen.updates_stopped_at.is_not(None))
+            session.execute(
+                update(Notification)
+                .where(Notification.state == PENDING, Notification.recipient.in_(stopped))
+                .values(state=WITHHELD, last_error="the citizen stopped updates")
+                .execution_options(synchronize_session=False)
+            )
             query = (
                 select(Notification)
                 .where(Notification.state == PENDING, Notification.next_attempt_at <= now, ~waits)

@@ -15,7 +15,7 @@ from typing import List, Optional
 from sqlalchemy import delete, select, update
 
 from seva.citizens import FREE_WINDOW
-from seva.models import FilingInProgress
+from seva.models import Citizen, FilingInProgress
 from seva.storage import Database, utcnow
 
 
@@ -59,6 +59,10 @@ class FilingReminders:
                 .where(
                     FilingInProgress.reminded_at.is_(None),
                     FilingInProgress.touched_at <= quiet_since,
+                    # A reminder is an update Seva starts: not to a citizen who stopped them.
+                    ~select(Citizen.sender_id)
+                    .where(Citizen.sender_id == FilingInProgress.sender_id, Citizen.updates_stopped_at.is_not(None))
+                    .exists(),
                 )
                 .order_by(FilingInProgress.touched_at)
                 .limit(limit)

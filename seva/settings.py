@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_DIR / "var"
@@ -78,6 +78,13 @@ class Settings:
     console_lockout_minutes: int = 15
     # Served behind a proxy that terminates TLS: the session cookie is marked Secure although Seva sees plain HTTP.
     console_https: bool = False
+    # The channels whose citizens read the privacy notice and agree to it before anything is filed for them (the
+    # REST channel is testers' and integrations', whose operator gives notice).
+    notice_channels: Tuple[str, ...] = ("whatsapp",)
+    # A citizen handed over to a person who waits this long for an operator's answer is handed back to Seva.
+    handover_timeout_minutes: float = 15
+    # Conversations (Rasa's tracker store) and ended hand-overs are deleted this many days after their last event.
+    conversation_days: int = 90
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
 
     @property
@@ -109,6 +116,11 @@ class Settings:
             console_sign_in_attempts=int(text("CONSOLE_SIGN_IN_ATTEMPTS", default.console_sign_in_attempts)),
             console_lockout_minutes=int(text("CONSOLE_LOCKOUT_MINUTES", default.console_lockout_minutes)),
             console_https=text("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
+            notice_channels=tuple(
+                c.strip() for c in text("NOTICE_CHANNELS", ",".join(default.notice_channels)).split(",") if c.strip()
+            ),
+            handover_timeout_minutes=float(text("HANDOVER_TIMEOUT_MINUTES", default.handover_timeout_minutes)),
+            conversation_days=int(text("CONVERSATION_DAYS", default.conversation_days)),
             whatsapp=WhatsAppSettings(
                 app_secret=text("WHATSAPP_APP_SECRET", wa.app_secret),
                 verify_token=text("WHATSAPP_VERIFY_TOKEN", wa.verify_token),

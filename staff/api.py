@@ -29,6 +29,7 @@ from seva.staff import StaffMember
 from seva.storage import utcnow
 from seva.workflow import Refused, may_view
 from staff import open311, serialise
+from staff.console import operators
 from staff.console import pages as console
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
@@ -69,6 +70,7 @@ def create_app(services: Services) -> Sanic:
     app.add_route(act, "/complaints/<number:str>/actions", methods=["POST"])
     app.add_route(list_staff, "/staff", methods=["GET"])
     console.register(app, services)
+    operators.register(app)
     open311.register(app)
     return app
 

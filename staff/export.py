@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from seva.complaints import ComplaintView
+from seva.masking import number_for
 
 EXPORT_COLUMNS = (
     "number",
@@ -25,6 +26,7 @@ EXPORT_COLUMNS = (
     "assigned_to",
     "rating",
     "channel",
+    "citizen",
     "last_action",
     "last_comment",
 )
@@ -32,7 +34,8 @@ EXPORT_COLUMNS = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_row(c: ComplaintView, now: datetime) -> tuple:
+def export_row(c: ComplaintView, now: datetime, viewer: Optional[str] = None) -> tuple:
+    """One complaint's row; the citizen's number masked unless the complaint is assigned to the viewer."""
     comments = [e.comment for e in c.history if e.comment]
     return (
         c.number,
@@ -52,6 +55,7 @@ def export_row(c: ComplaintView, now: datetime) -> tuple:
         c.assigned_to,
         c.rating,
         c.channel,
+        number_for(viewer, c.assigned_to, c.citizen),
         c.history[-1].action if c.history else None,
         as_text(comments[-1] if comments else None),
     )

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 
 from seva.catalogue import Catalogue
 from seva.complaints import ComplaintView, Page
+from seva.masking import actor_for, number_for
 from seva.staff import StaffMember
 from seva.workflow import STAFF_ACTIONS, allowed_actions
 
@@ -57,14 +58,15 @@ def complaint(view: ComplaintView, caller: StaffMember, catalogue: Catalogue, no
         if view.latitude is not None and view.longitude is not None
         else None,
         "photos": [photo(view.number, i, uri) for i, uri in enumerate(view.photos)],
-        "citizen": {"id": view.citizen, "channel": view.channel},
+        # The citizen's number is masked unless the complaint is assigned to the caller.
+        "citizen": {"id": number_for(caller.username, view.assigned_to, view.citizen), "channel": view.channel},
         "updated_at": iso(view.updated_at),
         "stage_due_at": iso(view.stage_due_at),
         "rating": view.rating,
         "escalation_level": view.escalation_level,
         "followers": view.followers,
         "merged_into": view.merged_into,
-        "history": history(view),
+        "history": history(view, caller.username),
         "allowed_actions": actions_for(caller, view, now),
     }
 
@@ -77,13 +79,14 @@ def photo(number: str, index: int, uri: str, base: str = "/complaints") -> Dict[
     return {"url": f"{base}/{number}/photos/{index}"}
 
 
-def history(view: ComplaintView) -> List[Dict[str, Any]]:
+def history(view: ComplaintView, viewer: Optional[str]) -> List[Dict[str, Any]]:
     entries = []
     for entry in view.history:
         item: Dict[str, Any] = {"at": iso(entry.at), "action": entry.action}
         if entry.from_status is not None:
             item["from_status"] = entry.from_status
-        item.update(status=entry.status, actor=entry.actor, role=entry.role, comment=entry.comment)
+        actor = actor_for(viewer, view.assigned_to, view.citizen, entry.actor)
+        item.update(status=entry.status, actor=actor, role=entry.role, comment=entry.comment)
         if entry.template is not None:
             item["template"] = entry.template
         if entry.level is not None:

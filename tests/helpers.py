@@ -148,3 +148,11 @@ def a_draft(**changes: Any) -> Draft:
     )
     values.update(changes)
     return Draft(**values)
+
+
+def a_whatsapp_citizen(live: Services, prefix: str = "9198") -> str:
+    """A new WhatsApp number that has agreed to the privacy notice, as every citizen of these tests has but those
+    of the notice's own tests."""
+    number = f"{prefix}{uuid.uuid4().int % 10**8:08d}"
+    live.citizens.consent(number)
+    return number

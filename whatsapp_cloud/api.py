@@ -101,11 +101,11 @@ class GraphApi:
                 f"{self.base}/{self.phone_number_id}/messages",
                 lambda: {"json": body},
                 lambda a: bool(a.get("messages")),
-                f"send to {recipient}",
+                f"send to …{recipient[-3:]}",
             )
         except Refused as refused:
             if refused.code == OUTSIDE_24_HOURS and self.fallback_template and body.get("type") != "template":
-                logger.info("More than 24 hours since %s wrote: sending the template instead", recipient)
+                logger.info("More than 24 hours since the citizen wrote: sending the template instead")
                 # The language may come from the database: read it off the event loop.
                 language = await asyncio.to_thread(self.fallback_language, recipient)
                 return await self.send(template_body(recipient, self.fallback_template, language, []))

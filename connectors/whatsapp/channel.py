@@ -27,10 +27,12 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.apologies import NO_ANSWER, SERVICE_DOWN, apology
+from connectors.conversations import ConversationKeeper
 from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification, read_json
 from connectors.whatsapp.store import ChannelStore
 from seva import bootstrap
 from seva.bootstrap import Services
+from seva.masking import masked
 from seva.media import File, locate
 from seva.settings import WhatsAppSettings
 from seva.text import LOCATION_TEXT, PHOTO_TEXT
@@ -129,7 +131,7 @@ class WhatsAppOutput(OutputChannel):
         try:
             await self.api.send(body)
         except Unavailable:
-            logger.warning("Reply %s to %s queued until WhatsApp takes it", key, recipient)
+            logger.warning("Reply %s to %s queued until WhatsApp takes it", key, masked(recipient))
             await _quietly(asyncio.to_thread(self.store.queue, key, recipient, body))
             return
         except Refused:
@@ -197,7 +199,7 @@ class WhatsAppOutput(OutputChannel):
             logger.warning(
                 "Photo %r for %s not sent: not a link, nor a photo Seva keeps and could upload",
                 image[:80],
-                recipient_id,
+                masked(recipient_id),
             )
             if self.reply_to is not None:
                 # Its place is kept, so that the message handled again gives each later reply the same key.
@@ -244,6 +246,9 @@ class WhatsAppInput(InputChannel):
         # How often this replica looks for messages taken in but never handled (by it or another one).
         self.sweep_seconds = min(settings.redeliver_after_seconds / 2, 30.0)
         self._sweeper: Optional[asyncio.Task] = None
+        # Erasing conversations asked to be deleted, and pruning old ones (connectors.conversations).
+        self._keeper: Optional[asyncio.Task] = None
+        self._stopping = asyncio.Event()
         self.citizens = services.citizens
         self.services = services
         # When each citizen was last told that Seva cannot answer: once is enough while a fault lasts.
@@ -289,7 +294,7 @@ class WhatsAppInput(InputChannel):
                 logger.info(
                     "WhatsApp status %s for %s: %s %s",
                     status.get("status"),
-                    status.get("recipient_id"),
+                    masked(str(status.get("recipient_id") or "")),
                     status.get("id"),
                     status.get("errors") or "",
                 )
@@ -297,7 +302,7 @@ class WhatsAppInput(InputChannel):
                 logger.warning("WhatsApp reported an error: %s", reported)
             for system in notification.system:
                 # A number changed, or the like: news for the logs, not a message to answer.
-                logger.info("WhatsApp system update: %s", system)
+                logger.info("WhatsApp system update: %s", system.get("type") if isinstance(system, dict) else "unknown")
             unrecorded = 0
             for message in notification.messages:
                 try:
@@ -345,9 +350,16 @@ class WhatsAppInput(InputChannel):
         @webhook.listener("after_server_start")
         async def start_redelivering(app: Any, loop: Any) -> None:
             self._sweeper = asyncio.ensure_future(self._redeliver(on_new_message))
+            keeper = ConversationKeeper(
+                self.services,
+                lambda: getattr(getattr(app.ctx, "agent", None), "tracker_store", None),
+                forget_channel=[self.store.forget_citizen],
+            )
+            self._keeper = asyncio.ensure_future(keeper.run(self._stopping))
 
         @webhook.listener("before_server_stop")
         async def finish_what_is_in_hand(app: Any, loop: Any) -> None:
+            self._stopping.set()
             if self._sweeper is not None:
                 self._sweeper.cancel()
             # A reply cut off mid-send may reach the citizen twice once the message is handled again: finish first.
@@ -373,7 +385,7 @@ class WhatsAppInput(InputChannel):
                 logger.warning(
                     "WhatsApp message %s of %s was not handled: handling it again (attempt %d)",
                     row.message_id,
-                    row.sender_id,
+                    masked(row.sender_id),
                     row.attempts,
                 )
                 self._enqueue(Inbound(**json.loads(row.payload)), on_new_message)
@@ -399,7 +411,8 @@ class WhatsAppInput(InputChannel):
                 continue
             except (Refused, MaybeSent) as error:
                 delivered = isinstance(error, MaybeSent)
-            logger.info("Queued reply %s to %s: %s", reply.key, reply.recipient, "sent" if delivered else "dropped")
+            outcome = "sent" if delivered else "dropped"
+            logger.info("Queued reply %s to %s: %s", reply.key, masked(reply.recipient), outcome)
             await _quietly(asyncio.to_thread(self.store.dequeue, reply.key, delivered))
 
     def _taken_in(self, message: Inbound) -> bool:
@@ -434,6 +447,9 @@ class WhatsAppInput(InputChannel):
             # When they last wrote opens WhatsApp's 24-hour window for the worker; noted here, off the webhook's
             # answer, which Meta wants fast.
             await _quietly(asyncio.to_thread(self.citizens.wrote_on_whatsapp, message.sender))
+            if await self._to_operator(message):
+                await self._quietly_handled(message.message_id)
+                return
             text, metadata = await self._to_rasa(message)
             await on_new_message(
                 UserMessage(
@@ -446,7 +462,7 @@ class WhatsAppInput(InputChannel):
                 )
             )
         except Exception:  # one bad message must not stop the sender's later ones; it is tried again later
-            logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, message.sender)
+            logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, masked(message.sender))
             await self._apologise(message, NO_ANSWER)
             return
         if not output.replies:
@@ -454,6 +470,20 @@ class WhatsAppInput(InputChannel):
             logger.error("No reply to WhatsApp message %s: the action server may be down", message.message_id)
             await self._apologise(message, NO_ANSWER)
         await self._quietly_handled(message.message_id)
+
+    async def _to_operator(self, message: Inbound) -> bool:
+        """While the citizen is handed over to a person, their messages go to the operator, and Seva says nothing."""
+        try:
+            handover = await asyncio.to_thread(self.services.handovers.open_for, message.sender)
+            if handover is None:
+                return False
+            words = message.text if message.kind == "text" else f"[{message.kind}] {message.text or ''}".strip()
+            await asyncio.to_thread(self.services.handovers.citizen_wrote, handover, words)
+        except SQLAlchemyError:
+            # Seva answers rather than leave the citizen unheard.
+            logger.exception("Could not read the hand-over of %s", masked(message.sender))
+            return False
+        return True
 
     async def _apologise(self, message: Inbound, kind: str) -> None:
         """Says, in the citizen's language, that Seva cannot answer now; at most once in APOLOGY_EVERY each."""
@@ -465,7 +495,7 @@ class WhatsAppInput(InputChannel):
         try:
             await self.api.send(text_body(message.sender, text))
         except SendError as error:
-            logger.error("Could not tell %s that Seva cannot answer now: %s", message.sender, error)
+            logger.error("Could not tell %s that Seva cannot answer now: %s", masked(message.sender), error)
 
     async def _to_rasa(self, message: Inbound) -> tuple:
         """The text Rasa reads and the metadata the form reads (photo, location)."""
@@ -480,10 +510,10 @@ class WhatsAppInput(InputChannel):
             try:
                 saved = await self.api.save_image(message.media_id, self.media_dir)
             except MediaRejected as reason:
-                logger.info("Photo %s from %s not taken: %s", message.media_id, message.sender, reason)
+                logger.info("Photo %s from %s not taken: %s", message.media_id, masked(message.sender), reason)
                 return UNSUPPORTED, metadata
             except MediaUnavailable as reason:
-                logger.warning("Photo %s from %s not received: %s", message.media_id, message.sender, reason)
+                logger.warning("Photo %s from %s not received: %s", message.media_id, masked(message.sender), reason)
                 return PHOTO_NOT_RECEIVED, metadata
             metadata["image"] = {"uri": saved.uri, "mime_type": saved.mime_type, "sha256": saved.sha256}
             return message.text or PHOTO_TEXT, metadata
@@ -494,7 +524,7 @@ class WhatsAppInput(InputChannel):
             try:
                 chosen = await asyncio.to_thread(self.store.chosen, message.sender, message.text)
             except SQLAlchemyError:
-                logger.exception("Could not read the options last sent to %s", message.sender)
+                logger.exception("Could not read the options last sent to %s", masked(message.sender))
                 chosen = None
             return chosen or message.text, metadata
         return message.text, metadata

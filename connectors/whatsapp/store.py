@@ -176,6 +176,13 @@ class ChannelStore:
             session.execute(delete(NumberedChoice).where(NumberedChoice.sent_at < now - CHOICE_TTL))
             return seen.rowcount
 
+    def forget_citizen(self, sender_id: str) -> None:
+        """Everything the channel holds of one citizen (their "delete my data"): messages, queued replies, choices."""
+        with self.db.session() as session:
+            session.execute(delete(SeenMessage).where(SeenMessage.sender_id == sender_id))
+            session.execute(delete(QueuedReply).where(QueuedReply.recipient == sender_id))
+            session.execute(delete(NumberedChoice).where(NumberedChoice.recipient == sender_id))
+
     def _forget_if_due(self, now: datetime) -> None:
         with self._lock:
             if self._forgotten_at is not None and now - self._forgotten_at < FORGET_EVERY:

@@ -3,17 +3,23 @@
 from seva.models.citizens import Citizen
 from seva.models.complaints import Attachment, Complaint, ComplaintEvent, ComplaintFollower, DailySequence
 from seva.models.filings import FilingInProgress
+from seva.models.handovers import Handover, HandoverMessage
 from seva.models.outbox import Notification
+from seva.models.privacy import CitizenChoice, ErasureRequest
 from seva.models.staff import StaffCity, StaffSession, StaffToken, StaffUser
 
 __all__ = [
     "Attachment",
     "Citizen",
+    "CitizenChoice",
     "Complaint",
     "ComplaintEvent",
     "ComplaintFollower",
     "DailySequence",
+    "ErasureRequest",
     "FilingInProgress",
+    "Handover",
+    "HandoverMessage",
     "Notification",
     "StaffCity",
     "StaffSession",

@@ -17,4 +17,9 @@ class Citizen(Base):
     language_chosen = Column(Boolean, nullable=False, default=False)
     # When they last wrote on WhatsApp: a business may write freely for 24 hours after that.
     last_whatsapp_at = Column(DateTime(timezone=True))
+    # The privacy notice the citizen agreed to, and when; nothing is filed for them before.
+    notice_version = Column(String(32))
+    consented_at = Column(DateTime(timezone=True))
+    # Set while the citizen wants no updates Seva would start (their "stop"); replies to them go on.
+    updates_stopped_at = Column(DateTime(timezone=True))
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

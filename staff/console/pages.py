@@ -23,8 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from seva.bootstrap import Services
 from seva.catalogue import LANGUAGES
+from seva.citizens import START, STOP
 from seva.complaints import ComplaintView, Query
 from seva.lifecycle import NotFound, Photo
+from seva.masking import actor_for, number_for
 from seva.media import File, NotAPhoto, SavedMedia, forget_image, keep_image
 from seva.numbering import LOCAL_TZ, NUMBER_PATTERN
 from seva.staff import SignInRefused, StaffMember
@@ -92,6 +94,8 @@ def register(app: Sanic, services: Services) -> None:
     app.ctx.responses = services.responses
     app.ctx.ladders = services.escalation.ladders
     app.ctx.console_https = services.settings.console_https
+    app.ctx.citizens = services.citizens
+    app.ctx.handovers = services.handovers
     app.ctx.pages = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(),
@@ -316,7 +320,7 @@ async def queue_csv(request: Request) -> HTTPResponse:
         writer = csv.writer(out)
         writer.writerow(EXPORT_COLUMNS)
         for view in request.app.ctx.complaints.export(query, now):
-            writer.writerow(export_row(view, now))
+            writer.writerow(export_row(view, now, member.username))
         return out.getvalue()
 
     return _csv(await asyncio.to_thread(written), "complaints")
@@ -370,9 +374,14 @@ async def _complaint_page(
     if ASSIGN in actions:
         employees = await asyncio.to_thread(request.app.ctx.staff.field_employees, view.tenant_id)
     responses = request.app.ctx.responses
+    choices = await asyncio.to_thread(request.app.ctx.citizens.choices, view.citizen)
     return render(
         request,
         "complaint.html",
+        # The citizen's number, whole only to the one the complaint is assigned to, and their stop and start.
+        citizen=number_for(member.username, view.assigned_to, view.citizen),
+        updates=[c for c in choices if c.choice in (STOP, START)],
+        shown_actor=lambda actor: actor_for(member.username, view.assigned_to, view.citizen, actor),
         status=status,
         c=view,
         now=now,

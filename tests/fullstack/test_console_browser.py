@@ -177,18 +177,19 @@ def test_an_officer_assigns_in_the_browser_and_the_field_employee_resolves_with_
     browser,
     context,
     tmp_path,
+    live,
 ):
     catalogue = load_catalogue()
     responses = load_responses()
     status = lambda code: catalogue.label("statuses", code, "en")  # noqa: E731
     # A citizen wrote on WhatsApp just now (WhatsApp's 24-hour window is open) about a complaint filed 15 days ago,
     # past the service's 14 days; beside it, in the same locality, a park complaint of today and a garbage one.
-    citizen = a_citizen()
+    citizen = a_citizen(live)
     say(servers, graph_api, wa.text(citizen, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
     number = complaint_in_the_park(database, citizen, days_ago=15)
-    fresh_park = complaint_in_the_park(database, a_citizen(), days_ago=0, description="ਪਾਰਕ ਦਾ ਝੂਲਾ ਟੁੱਟਾ ਹੈ")
+    fresh_park = complaint_in_the_park(database, a_citizen(live), days_ago=0, description="ਪਾਰਕ ਦਾ ਝੂਲਾ ਟੁੱਟਾ ਹੈ")
     garbage = complaint_in_the_park(
-        database, a_citizen(), days_ago=15, service="GarbageNeedsTobeCleared", description="ਕੂੜਾ ਨਹੀਂ ਚੁੱਕਿਆ"
+        database, a_citizen(live), days_ago=15, service="GarbageNeedsTobeCleared", description="ਕੂੜਾ ਨਹੀਂ ਚੁੱਕਿਆ"
     )
     base = staff_api.url
     before = len(graph_api.sent_to(citizen))
@@ -334,11 +335,11 @@ def test_an_officer_assigns_in_the_browser_and_the_field_employee_resolves_with_
 
 
 def test_when_whatsapp_will_not_take_the_proof_photo_the_update_waits_and_the_citizen_gets_it_once(
-    servers, graph_api, database, officers, tmp_path
+    servers, graph_api, database, officers, tmp_path, live
 ):
     """The photo is uploaded before anything is sent: when WhatsApp refuses the upload, nothing went out, the
     notification is tried again, and the citizen hears the resolution once, with its photo."""
-    citizen = a_citizen()
+    citizen = a_citizen(live)
     say(servers, graph_api, wa.text(citizen, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
     number = complaint_in_the_park(database, citizen, days_ago=1, description="ਪਾਰਕ ਦੀ ਲਾਈਟ ਬੰਦ ਹੈ")
     lifecycle = Lifecycle(database, load_catalogue())

@@ -9,22 +9,22 @@ import requests
 
 from tests import whatsapp_payloads as wa
 from tests.fullstack.test_whatsapp_channel import post, shown
-from tests.helpers import DOWN_DATABASE_URL, ROOT, WHATSAPP
+from tests.helpers import DOWN_DATABASE_URL, ROOT, WHATSAPP, a_whatsapp_citizen
 from tests.servers import Servers
 
 pytestmark = pytest.mark.fullstack
 
 
-def a_number():
-    return f"9197{uuid.uuid4().int % 10**8:08d}"
+def a_number(live):
+    return a_whatsapp_citizen(live, "9197")
 
 
 def texts(replies):
     return " ".join(r.get("text", "") for r in replies)
 
 
-def test_with_the_action_server_down_a_citizen_hears_an_apology_not_silence(servers, graph_api):
-    rest_citizen, whatsapp_citizen = f"tester-{uuid.uuid4().hex[:6]}", a_number()
+def test_with_the_action_server_down_a_citizen_hears_an_apology_not_silence(servers, graph_api, live):
+    rest_citizen, whatsapp_citizen = f"tester-{uuid.uuid4().hex[:6]}", a_number(live)
 
     def while_down():
         assert "could not answer that just now" in texts(servers.say(rest_citizen, "my complaints"))
@@ -63,9 +63,9 @@ def test_with_the_database_down_rest_gets_a_503_with_an_apology_and_nothing_hand
 
 
 def test_with_the_database_down_whatsapp_asks_meta_to_deliver_again_and_apologises_once(
-    seva_without_database, graph_api
+    seva_without_database, graph_api, live
 ):
-    sender = a_number()
+    sender = a_number(live)
     for _ in range(2):  # Meta delivers again after a 503
         assert post(seva_without_database, wa.envelope([wa.text(sender, "kachra nahi utha")])).status_code == 503
     time.sleep(2)

@@ -29,7 +29,7 @@ from seva.staff import Staff
 from seva.workflow import GRO, LME, Actor
 from tests import whatsapp_payloads as wa
 from tests.fullstack.test_whatsapp_channel import choices, exchange, say, shown
-from tests.helpers import WHATSAPP, a_draft, postgres_schema_url
+from tests.helpers import WHATSAPP, a_draft, a_whatsapp_citizen, postgres_schema_url
 from tests.servers import StaffApiServer
 
 pytestmark = pytest.mark.fullstack
@@ -73,13 +73,13 @@ def worker(servers, database, graph_api):
     return Worker.from_services(build(settings))
 
 
-def a_citizen():
-    return f"9198{uuid.uuid4().int % 10**8:08d}"
+def a_citizen(live):
+    return a_whatsapp_citizen(live, "9198")
 
 
-def citizen_writes_then_files(servers, graph_api, database, greeting):
+def citizen_writes_then_files(servers, graph_api, database, live, greeting):
     """A citizen who wrote on WhatsApp just now (so the 24-hour window is open) and has a complaint."""
-    citizen = a_citizen()
+    citizen = a_citizen(live)
     say(servers, graph_api, wa.text(citizen, greeting), expect=2)
     view, _ = Complaints(database, load_catalogue()).file(citizen, "whatsapp", "pa", a_draft(), f"{citizen}:1")
     return citizen, view.number
@@ -123,9 +123,9 @@ def act(staff_api, token, number, **body):
 
 
 async def test_staff_act_through_the_api_and_the_citizen_hears_in_punjabi_then_rates(
-    servers, graph_api, database, staff_api, tokens
+    servers, graph_api, database, staff_api, tokens, live
 ):
-    citizen, number = citizen_writes_then_files(servers, graph_api, database, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, live, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
     before = len(graph_api.sent_to(citizen))
     act(staff_api, tokens["gro"], number, action="ASSIGN", assignee=tokens["lme_name"], comment="ਅੱਜ ਦੇਖੋ")
     act(staff_api, tokens["lme"], number, action="RESOLVE", comment="ਨਵਾਂ ਬੱਲਬ ਲਗਾ ਦਿੱਤਾ")
@@ -148,8 +148,8 @@ async def test_staff_act_through_the_api_and_the_citizen_hears_in_punjabi_then_r
     assert (view.status, view.rating, view.history[-1].comment) == ("CLOSEDAFTERRESOLUTION", 5, "ਬਹੁਤ ਵਧੀਆ ਕੰਮ, ਧੰਨਵਾਦ")
 
 
-async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
-    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens, live):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, live, "hello")
     before = len(graph_api.sent_to(citizen))
     Lifecycle(database, load_catalogue()).act(
         number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"]
@@ -169,8 +169,8 @@ async def test_while_whatsapp_is_down_the_update_waits_then_goes_out_once(server
     assert number in shown([told])
 
 
-def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens):
-    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, graph_api, database, tokens, live):
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, live, "hello")
     before = len(graph_api.sent_to(citizen))
     Lifecycle(database, load_catalogue()).act(
         number,
@@ -192,9 +192,9 @@ def test_across_a_restart_of_rasa_the_update_waits_then_goes_out_once(servers, g
 
 
 async def test_an_update_that_went_out_but_whose_answer_was_lost_is_not_sent_again(
-    servers, graph_api, database, tokens
+    servers, graph_api, database, tokens, live
 ):
-    citizen, number = citizen_writes_then_files(servers, graph_api, database, "hello")
+    citizen, number = citizen_writes_then_files(servers, graph_api, database, live, "hello")
     before = len(graph_api.sent_to(citizen))
     Lifecycle(database, load_catalogue()).act(
         number, "ASSIGN", Actor(GRO, tokens["gro_name"], "pb.jalandhar"), assignee=tokens["lme_name"]
@@ -245,9 +245,9 @@ def test_nothing_to_rate_gets_a_clear_answer(servers):
 
 
 async def test_an_overdue_complaint_escalates_and_the_citizen_hears_who_has_it_and_by_when(
-    servers, graph_api, database
+    servers, graph_api, database, live
 ):
-    citizen = a_citizen()
+    citizen = a_citizen(live)
     say(servers, graph_api, wa.text(citizen, "नमस्ते जी"), expect=2)
     filed = datetime.now(timezone.utc) - timedelta(days=15)  # a streetlight has 14 days
     view, _ = Complaints(database, load_catalogue()).file(
@@ -265,10 +265,10 @@ async def test_an_overdue_complaint_escalates_and_the_citizen_hears_who_has_it_a
 
 
 async def test_a_duplicate_merged_in_the_console_makes_its_citizen_follow_and_both_hear_the_fix_once(
-    servers, graph_api, database, staff_api, tokens
+    servers, graph_api, database, staff_api, tokens, live
 ):
-    first, kept = citizen_writes_then_files(servers, graph_api, database, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
-    second = a_citizen()
+    first, kept = citizen_writes_then_files(servers, graph_api, database, live, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ")
+    second = a_citizen(live)
     say(servers, graph_api, wa.text(second, "नमस्ते जी"), expect=2)
     duplicate, _ = Complaints(database, load_catalogue()).file(second, "whatsapp", "hi", a_draft(), f"{second}:1")
     before = {citizen: len(graph_api.sent_to(citizen)) for citizen in (first, second)}
@@ -291,9 +291,9 @@ async def test_a_duplicate_merged_in_the_console_makes_its_citizen_follow_and_bo
 
 
 async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and_both_hear_the_fix_once(
-    servers, graph_api, database, staff_api, tokens
+    servers, graph_api, database, staff_api, tokens, live
 ):
-    first, second = a_citizen(), a_citizen()
+    first, second = a_citizen(live), a_citizen(live)
     say(servers, graph_api, wa.text(first, "hello"), expect=2)
     place = dict(
         tenant_id="pb.amritsar", locality_code="ASR007", locality_name="Putlighar", latitude=None, longitude=None
@@ -329,9 +329,9 @@ async def test_a_second_citizen_reporting_the_same_problem_follows_the_first_and
 
 
 async def test_a_citizen_who_stops_in_the_middle_of_filing_is_reminded_once_and_continue_asks_again(
-    servers, graph_api, database
+    servers, graph_api, database, live
 ):
-    citizen = a_citizen()
+    citizen = a_citizen(live)
     exchange(servers, graph_api, wa.text(citizen, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"))
     asked = exchange(servers, graph_api, wa.text(citizen, "ਸਾਡੀ ਗਲੀ ਦੀ ਸਟਰੀਟ ਲਾਈਟ ਖਰਾਬ ਹੈ, ਨਵਾਂਸ਼ਹਿਰ"))
     question = shown(asked[-1:])

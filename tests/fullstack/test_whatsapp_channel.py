@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from seva.models import Attachment, Complaint
 from tests import whatsapp_payloads as wa
-from tests.helpers import WHATSAPP, letters_scripts
+from tests.helpers import WHATSAPP, a_whatsapp_citizen, letters_scripts
 
 pytestmark = pytest.mark.fullstack
 SECRET = WHATSAPP["WHATSAPP_APP_SECRET"]
 JPEG = b"\xff\xd8\xff\xe0" + b"a streetlight, dark" * 50
 
 
-def citizen():
-    return f"9198{uuid.uuid4().int % 10**8:08d}"
+def citizen(live):
+    return a_whatsapp_citizen(live, "9198")
 
 
 def post(servers, body, secret=SECRET, headers=None):
@@ -88,8 +88,8 @@ def test_webhook_verification(servers):
     assert wrong.status_code == 403
 
 
-def test_a_signed_text_reaches_rasa_and_the_reply_reaches_whatsapp(servers, graph_api):
-    sender = citizen()
+def test_a_signed_text_reaches_rasa_and_the_reply_reaches_whatsapp(servers, graph_api, live):
+    sender = citizen(live)
     replies = say(servers, graph_api, wa.text(sender, "hi"), expect=2)
     assert "Seva" in shown(replies)
     assert replies[0]["type"] == "interactive" and choices(replies[0])[0] == (
@@ -98,8 +98,8 @@ def test_a_signed_text_reaches_rasa_and_the_reply_reaches_whatsapp(servers, grap
     )
 
 
-def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(servers, graph_api):
-    sender = citizen()
+def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(servers, graph_api, live):
+    sender = citizen(live)
     body = wa.envelope([wa.text(sender, "hi")])
     assert post(servers, body, secret="not-the-secret").status_code == 403
     raw = json.dumps(body).encode()
@@ -111,8 +111,8 @@ def test_forged_or_missing_signatures_are_refused_and_nothing_is_processed(serve
     assert graph_api.sent_to(sender) == []
 
 
-def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_api):
-    sender = citizen()
+def test_a_redelivered_message_is_acknowledged_and_handled_once(servers, graph_api, live):
+    sender = citizen(live)
     message = wa.text(sender, "hi")
     assert post(servers, wa.envelope([message])).status_code == 200
     first = graph_api.wait_for(sender, 2)
@@ -139,15 +139,15 @@ def test_malformed_truncated_and_oversized_bodies(servers, raw, status):
     assert requests.get(f"{servers.url}/status", params={"token": servers.token}, timeout=10).ok
 
 
-def test_statuses_and_errors_are_acknowledged_without_replies(servers, graph_api):
-    sender = citizen()
+def test_statuses_and_errors_are_acknowledged_without_replies(servers, graph_api, live):
+    sender = citizen(live)
     assert post(servers, wa.envelope(statuses=[wa.status(sender)], errors=[wa.value_error()])).status_code == 200
     time.sleep(2)
     assert graph_api.sent_to(sender) == []
 
 
-def test_audio_and_stickers_get_a_polite_answer_in_the_citizens_language(servers, graph_api):
-    sender = citizen()
+def test_audio_and_stickers_get_a_polite_answer_in_the_citizens_language(servers, graph_api, live):
+    sender = citizen(live)
     say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
     replies = say(servers, graph_api, wa.audio(sender), expect=1)
     assert "JPEG" in shown(replies) and letters_scripts(shown(replies)) == {"GURMUKHI"}
@@ -155,8 +155,8 @@ def test_audio_and_stickers_get_a_polite_answer_in_the_citizens_language(servers
     assert "JPEG" in shown(replies)
 
 
-def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api):
-    sender = citizen()
+def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api, live):
+    sender = citizen(live)
     replies = say(servers, graph_api, wa.text(sender, "I want to file a complaint"), expect=1)
     assert replies[0]["type"] == "text" and "2. Garbage" in replies[0]["text"]["body"]
     replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
@@ -168,8 +168,8 @@ def test_a_numbered_reply_picks_from_options_sent_as_text(servers, graph_api):
     ]
 
 
-def test_a_number_does_not_answer_an_older_question(servers, graph_api):
-    sender = citizen()
+def test_a_number_does_not_answer_an_older_question(servers, graph_api, live):
+    sender = citizen(live)
     say(servers, graph_api, wa.text(sender, "I want to file a complaint"), expect=1)
     say(servers, graph_api, wa.text(sender, "street lights"), expect=1)
     replies = say(servers, graph_api, wa.text(sender, "2"), expect=1)
@@ -177,8 +177,8 @@ def test_a_number_does_not_answer_an_older_question(servers, graph_api):
     assert replies[0]["type"] == "text" and '"2"' in shown(replies)
 
 
-def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph_api):
-    sender = citizen()
+def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph_api, live):
+    sender = citizen(live)
     first, second = wa.text(sender, "I want to file a complaint"), wa.text(sender, "2")
     assert post(servers, wa.envelope([first])).status_code == 200
     assert post(servers, wa.envelope([second])).status_code == 200
@@ -187,8 +187,8 @@ def test_each_senders_messages_are_handled_in_the_order_they_came(servers, graph
     assert [title for title, _ in choices(replies[1])][0] == "Garbage to be cleared"
 
 
-def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(servers, graph_api, database):
-    sender = citizen()
+def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(servers, graph_api, database, live):
+    sender = citizen(live)
     graph_api.add_media("714250431213", "image/jpeg", JPEG)
     replies = say(servers, graph_api, wa.text(sender, "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਬਲਟਾਣਾ ਜ਼ੀਰਕਪੁਰ"), expect=1)
     assert letters_scripts(shown(replies)) == {"GURMUKHI"} and "ਫ਼ੋਟੋ" in shown(replies)
@@ -219,9 +219,9 @@ def test_a_complaint_filed_over_whatsapp_in_punjabi_with_a_photo_and_a_location(
 
 
 def test_a_second_problem_in_the_message_is_offered_once_filed_and_a_typed_label_taps_its_button(
-    servers, graph_api, database
+    servers, graph_api, database, live
 ):
-    sender = citizen()
+    sender = citizen(live)
     told = "ਸਾਡੇ ਮੁਹੱਲੇ ਦੀ ਸਟ੍ਰੀਟ ਲਾਈਟ ਪੰਜ ਦਿਨਾਂ ਤੋਂ ਬੰਦ ਹੈ, ਸਿੰਘਪੁਰਾ ਜ਼ੀਰਕਪੁਰ। ਨਾਲੇ ਮੋੜ ਤੇ ਕੂੜਾ ਵੀ ਪਿਆ ਹੈ"
     replies = say(servers, graph_api, wa.text(sender, told), expect=1)
     assert "ਫ਼ੋਟੋ" in shown(replies)
@@ -252,8 +252,8 @@ def test_a_second_problem_in_the_message_is_offered_once_filed_and_a_typed_label
     ]
 
 
-def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(servers, graph_api):
-    sender = citizen()
+def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(servers, graph_api, live):
+    sender = citizen(live)
     graph_api.fail_next(500)
     graph_api.fail_next(400, 130429)
     replies = say(servers, graph_api, wa.text(sender, "hi"), expect=2)
@@ -261,8 +261,8 @@ def test_a_graph_api_error_while_replying_is_retried_and_the_reply_sent_once(ser
     assert len(graph_api.sent_to(sender)) == len(replies) == 2
 
 
-def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph_api):
-    sender = citizen()
+def test_seva_can_write_first_through_the_whatsapp_output_channel(servers, graph_api, live):
+    sender = citizen(live)
     say(servers, graph_api, wa.text(sender, "ਸਤ ਸ੍ਰੀ ਅਕਾਲ ਜੀ"), expect=2)
     before = len(graph_api.sent_to(sender))
     answer = requests.post(
@@ -293,8 +293,8 @@ def test_a_missed_call_starts_the_conversation_with_a_template(servers, graph_ap
     assert no_number.status_code == 400
 
 
-def test_a_signature_header_of_any_characters_is_refused_not_a_crash(servers):
-    body = json.dumps(wa.envelope([wa.text(citizen(), "hi")])).encode()
+def test_a_signature_header_of_any_characters_is_refused_not_a_crash(servers, live):
+    body = json.dumps(wa.envelope([wa.text(citizen(live), "hi")])).encode()
     for header in ("sha256=ਗਲਤ".encode(), b"sha256=\xff\xfe", b"sha256=" + b"a" * 5000):
         answer = requests.post(
             f"{servers.url}/webhooks/whatsapp/webhook",
@@ -316,8 +316,8 @@ def test_a_missed_call_body_or_token_of_the_wrong_kind_gets_a_4xx(servers):
     )
 
 
-def test_a_system_update_gets_no_reply(servers, graph_api):
-    sender = citizen()
+def test_a_system_update_gets_no_reply(servers, graph_api, live):
+    sender = citizen(live)
     system = {
         "from": sender,
         "id": wa.new_id(),
@@ -330,8 +330,8 @@ def test_a_system_update_gets_no_reply(servers, graph_api):
     assert graph_api.sent_to(sender) == []
 
 
-def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api, database):
-    sender = citizen()
+def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api, database, live):
+    sender = citizen(live)
     graph_api.add_media("91003", "image/jpeg", JPEG)
     asked = exchange(servers, graph_api, wa.image(sender, "91003"))
     assert "Garbage" in shown(asked) and len(asked) == 1, shown(asked)  # the categories: a complaint has begun
@@ -348,18 +348,18 @@ def test_a_photo_sent_first_begins_a_complaint_that_keeps_it(servers, graph_api,
     assert "send a photo" not in shown(replies) and "Photos: 1" in shown(replies), shown(replies)
 
 
-def test_a_pin_sent_first_begins_a_complaint_and_a_pin_in_delhi_is_refused(servers, graph_api):
-    sender = citizen()
+def test_a_pin_sent_first_begins_a_complaint_and_a_pin_in_delhi_is_refused(servers, graph_api, live):
+    sender = citizen(live)
     asked = exchange(servers, graph_api, wa.location(sender, 30.2110, 74.9455))
     assert "Garbage" in shown(asked) and len(asked) == 1, shown(asked)
-    outsider = citizen()
+    outsider = citizen(live)
     exchange(servers, graph_api, wa.text(outsider, "garbage not lifted for a week near the bus stand, Bathinda"))
     replies = exchange(servers, graph_api, wa.location(outsider, 28.6139, 77.2090))
     assert "outside the towns of Punjab" in shown(replies)
 
 
-def test_a_photo_whatsapp_will_not_give_is_asked_for_again_and_a_web_page_is_no_photo(servers, graph_api):
-    sender = citizen()
+def test_a_photo_whatsapp_will_not_give_is_asked_for_again_and_a_web_page_is_no_photo(servers, graph_api, live):
+    sender = citizen(live)
     graph_api.add_media("91001", "image/jpeg", JPEG, metadata_status=500)
     [reply] = say(servers, graph_api, wa.image(sender, "91001"), expect=1)
     assert "send it again" in shown([reply])
@@ -368,8 +368,8 @@ def test_a_photo_whatsapp_will_not_give_is_asked_for_again_and_a_web_page_is_no_
     assert "photos (JPEG or PNG" in shown([reply])
 
 
-def test_a_citizen_writing_faster_than_the_allowance_is_told_once_and_not_read(servers, graph_api):
-    sender = citizen()
+def test_a_citizen_writing_faster_than_the_allowance_is_told_once_and_not_read(servers, graph_api, live):
+    sender = citizen(live)
     allowance = int(servers.env["CITIZEN_MESSAGES_PER_MINUTE"])
     for i in range(allowance + 5):
         assert post(servers, wa.envelope([wa.text(sender, f"hello {i}")])).status_code == 200
@@ -380,8 +380,8 @@ def test_a_citizen_writing_faster_than_the_allowance_is_told_once_and_not_read(s
     assert shown(graph_api.sent_to(sender)).count("faster than I can read") == 1
 
 
-def test_messages_acknowledged_before_a_restart_of_rasa_are_all_answered_once(servers, graph_api):
-    senders = [citizen() for _ in range(20)]
+def test_messages_acknowledged_before_a_restart_of_rasa_are_all_answered_once(servers, graph_api, live):
+    senders = [citizen(live) for _ in range(20)]
     for sender in senders:
         assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
     # Rasa is stopped at once, with most of them in hand: it finishes them before it goes.
@@ -393,8 +393,8 @@ def test_messages_acknowledged_before_a_restart_of_rasa_are_all_answered_once(se
     assert set(counts.values()) == {1}, counts
 
 
-def test_messages_acknowledged_before_rasa_dies_are_handled_after_it_comes_back(servers, graph_api):
-    senders = [citizen() for _ in range(20)]
+def test_messages_acknowledged_before_rasa_dies_are_handled_after_it_comes_back(servers, graph_api, live):
+    senders = [citizen(live) for _ in range(20)]
     for sender in senders:
         assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
     servers.restart_rasa(crash=True)
@@ -402,8 +402,8 @@ def test_messages_acknowledged_before_rasa_dies_are_handled_after_it_comes_back(
         assert "no complaints" in shown(graph_api.wait_for(sender, 1, timeout=120)), sender
 
 
-def test_replies_during_an_outage_of_the_graph_api_arrive_after_it_in_order_and_once(servers, graph_api):
-    sender = citizen()
+def test_replies_during_an_outage_of_the_graph_api_arrive_after_it_in_order_and_once(servers, graph_api, live):
+    sender = citizen(live)
     graph_api.fail_for(20)
     assert post(servers, wa.envelope([wa.text(sender, "my complaints")])).status_code == 200
     time.sleep(2)

@@ -11,7 +11,9 @@ from typing import Dict, Iterable, Set
 
 import pytest
 
+from seva import handovers
 from seva.catalogue import LANGUAGES
+from seva.citizens import START, STOP
 from seva.models import ComplaintEvent
 from seva.responses import load_responses
 from seva.workflow import STAFF_ACTIONS, STAFF_ROLES, TRANSITIONS
@@ -35,6 +37,11 @@ PREFIXED = {
     "channel_": ("whatsapp", "rest"),
     # signin.html: the sign-in form's own refusal, and seva.staff.SignInRefused's reasons.
     "sign_in_": ("csrf", "credentials", "locked"),
+    # handover.html: who said a line, an operator's reply's state, how a hand-over ended; complaint.html: a stop.
+    "author_": (handovers.CITIZEN, handovers.SEVA, handovers.OPERATOR),
+    "reply_": (handovers.PENDING, handovers.SENT, handovers.FAILED),
+    "handover_": (handovers.HANDED_BACK, handovers.TIMED_OUT),
+    "updates_": (STOP, START),
 }
 # Refusals a staff member can meet on the complaint page (pages.act shows `refused_<reason>`); the workflow's
 # others are answered before it asks (city: a 404 page, unknown_action: 422) or are a citizen's (rating, reopening).
