@@ -43,7 +43,8 @@ def intents_sent_by_code() -> set:
         names.update(re.findall(r"\"/(\w+)\"", path.read_text(encoding="utf-8")))
     for path in (ROOT / "notifier").glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        names.update(re.findall(r"^(?:UPDATE|REMINDER|HANDED_BACK|ERASED)_INTENT = \"(\w+)\"", text, flags=re.MULTILINE))
+        triggered = r"^(?:UPDATE|REMINDER|HANDED_BACK|ERASED)_INTENT = \"(\w+)\""
+        names.update(re.findall(triggered, text, flags=re.MULTILINE))
     # Buttons of the domain's responses whose payload is the intent itself.
     names.update(re.findall(r"payload: \"/(\w+)\"", (ROOT / "domain.yml").read_text(encoding="utf-8")))
     return names
