@@ -53,7 +53,7 @@ def intents_sent_by_code() -> set:
 def intents_filling_slots() -> set:
     """Intents a form's slot mapping reads (the notice's "I agree" button): a form's answer, not a rule's."""
     domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
-    names = set()
+    names: set = set()
     for listed in re.findall(r"^ +intent: \[([\w, ]+)\]", domain, flags=re.MULTILINE):
         names.update(name.strip() for name in listed.split(","))
     names.update(re.findall(r"^ +intent: (\w+)$", domain, flags=re.MULTILINE))
