@@ -14,6 +14,7 @@ import requests
 from sqlalchemy import select, update
 
 from seva.catalogue import load_catalogue
+from seva.masking import masked
 from seva.models import Complaint, Notification, StaffToken
 from seva.staff import hash_token
 from seva.workflow import Actor
@@ -279,14 +280,15 @@ def test_a_complaint_in_full(api, seed, media):
     assert (body["description"], body["landmark"]) == (filed.description, "near the gurdwara")
     assert body["location"] == {"latitude": 31.326, "longitude": 75.576}
     assert body["photos"] == [{"url": f"/complaints/{filed.number}/photos/0"}, {"link": "https://example.org/2.jpg"}]
-    assert body["citizen"] == {"id": filed.citizen, "channel": "whatsapp"}
+    # Not assigned to the caller: the number is masked (whole only to the assignee).
+    assert body["citizen"] == {"id": masked(filed.citizen), "channel": "whatsapp"}
     assert (body["stage_due_at"], body["rating"]) == (None, None)
     assert body["history"] == [
         {
             "at": filed.created_at.isoformat(),
             "action": "APPLY",
             "status": "PENDINGFORASSIGNMENT",
-            "actor": f"citizen:{filed.citizen}",
+            "actor": f"citizen:{masked(filed.citizen)}",
             "role": "CITIZEN",
             "comment": None,
         }

@@ -233,6 +233,7 @@ def test_export_writes_every_matching_complaint_as_utf8_csv(services, complaints
         "assigned_to",
         "rating",
         "channel",
+        "citizen",
         "last_action",
         "last_comment",
     ]
