@@ -111,11 +111,6 @@ class Erasure:
                 delete(ErasureRequest).where(ErasureRequest.sender_id == sender_id, ErasureRequest.done_at.is_not(None))
             )
 
-    def is_waiting(self, sender_id: str) -> bool:
-        with self.db.session() as session:
-            request = session.get(ErasureRequest, sender_id)
-            return request is not None and request.done_at is None
-
     def _forget_photos(self, uris: List[str]) -> None:
         """Photos no complaint refers to any more are deleted from the media directory."""
         if not uris:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from seva.models import Complaint, Handover, HandoverMessage
@@ -218,10 +218,6 @@ class Handovers:
             for handover in old:
                 session.delete(handover)
             return len(old)
-
-    def waiting_count(self) -> int:
-        with self.db.session() as session:
-            return session.scalar(select(func.count()).select_from(Handover).where(Handover.ended_at.is_(None)))
 
 
 def _open(session: Session, sender_id: str) -> Optional[Handover]:
