@@ -73,12 +73,13 @@ class ValidateComplaintForm(UsesServices, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         # The second complaint of a message begins with what the first settled: its "/file_second_complaint" or
-        # "yes" answers no question, and the validators would read it as one.
-        events = (
-            []
-            if conv.ran_since_last_message(tracker, SECOND_STARTER)
-            else await super().run(dispatcher, tracker, domain)
-        )
+        # "yes" answers no question, and the validators would read it as one. Only the next question is chosen,
+        # so that one not needed (the notice, once agreed to) is not asked.
+        if conv.ran_since_last_message(tracker, SECOND_STARTER):
+            following = await self.next_requested_slot(dispatcher, tracker, domain)
+            events = [following] if following else []
+        else:
+            events = await super().run(dispatcher, tracker, domain)
         # Each answer restarts the quiet time after which the citizen is reminded (seva.reminders).
         try:
             self.services.reminders.touch(tracker.sender_id, tracker.get_latest_input_channel() or "unknown")
