@@ -24,6 +24,7 @@ from seva.lifecycle import Lifecycle
 from seva.outbox import Outbox
 from seva.reminders import FilingReminders
 from seva.responses import ResponseTemplates, load_responses
+from seva.review_log import ReviewLog
 from seva.settings import Settings
 from seva.staff import SessionPolicy, Staff
 from seva.storage import Database
@@ -48,6 +49,7 @@ class Services:
     throttle: Throttle
     erasure: Erasure
     handovers: Handovers
+    review_log: ReviewLog
 
     def close(self) -> None:
         self.database.dispose()
@@ -84,6 +86,7 @@ def build(settings: Settings) -> Services:
         throttle=Throttle(settings.citizen_messages_per_minute),
         erasure=Erasure(database, settings.media_dir),
         handovers=Handovers(database, timedelta(minutes=settings.handover_timeout_minutes)),
+        review_log=ReviewLog(database),
     )
 
 

@@ -6,6 +6,7 @@ from seva.models.filings import FilingInProgress
 from seva.models.handovers import Handover, HandoverMessage
 from seva.models.outbox import Notification
 from seva.models.privacy import CitizenChoice, ErasureRequest
+from seva.models.review import ReviewDecision
 from seva.models.staff import StaffCity, StaffSession, StaffToken, StaffUser
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Handover",
     "HandoverMessage",
     "Notification",
+    "ReviewDecision",
     "StaffCity",
     "StaffSession",
     "StaffToken",

@@ -9,7 +9,7 @@ import requests
 
 from tests import whatsapp_payloads as wa
 from tests.fullstack.test_whatsapp_channel import post, shown
-from tests.helpers import DOWN_DATABASE_URL, ROOT, WHATSAPP, a_whatsapp_citizen
+from tests.helpers import DOWN_DATABASE_URL, WHATSAPP, a_whatsapp_citizen
 from tests.servers import Servers
 
 pytestmark = pytest.mark.fullstack
@@ -41,7 +41,9 @@ def test_with_the_action_server_down_a_citizen_hears_an_apology_not_silence(serv
 def seva_without_database(trained_model, graph_api, tmp_path_factory):
     """Seva whose database is down (its conversations in memory, so that Rasa itself starts)."""
     env = {"DATABASE_URL": DOWN_DATABASE_URL, "WHATSAPP_API_BASE_URL": graph_api.url, **WHATSAPP}
-    running = Servers(trained_model, env, ROOT / "endpoints.yml", tmp_path_factory.mktemp("logs-down")).start()
+    in_memory = tmp_path_factory.mktemp("endpoints") / "endpoints.yml"
+    in_memory.write_text('action_endpoint:\n  url: "http://localhost:5055/webhook"\n', encoding="utf-8")
+    running = Servers(trained_model, env, in_memory, tmp_path_factory.mktemp("logs-down")).start()
     yield running
     running.stop()
 

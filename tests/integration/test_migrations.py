@@ -48,7 +48,7 @@ def file_as_the_first_release_did(engine):
 
 def test_the_migrations_build_the_schema_the_models_describe(database):
     migrate(database.engine)
-    assert revision(database.engine) == "0008"
+    assert revision(database.engine) == "0009"
     assert differences(database.engine) == []
 
 
@@ -68,7 +68,7 @@ def test_a_database_made_before_there_were_migrations_is_recognised(database, co
     with database.engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
     migrate(database.engine)
-    assert revision(database.engine) == "0008" and complaints.get("PB-PGR-2025-03-01-000001") is not None
+    assert revision(database.engine) == "0009" and complaints.get("PB-PGR-2025-03-01-000001") is not None
 
 
 def test_the_lifecycle_migration_can_be_rolled_back_and_applied_again(database):
