@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate effort \
+.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate effort review \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -43,6 +43,7 @@ help:
 	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
 	@echo "make validate  check the training data and domain, and that no training example copies a held-out one"
 	@echo "make evaluate  intent and complaint-type figures on the held-out sets and the realistic sets in tests/nlu/"
+	@echo "make review    the trainers' inbox: what citizens said that Seva was unsure of or got wrong, to accept into the data"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
@@ -145,6 +146,10 @@ e2e: $(MODEL)
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+# The conversations of the tracker store in ENDPOINTS; decisions in DATABASE_URL's database.
+review: migrate
+	@$(BIN)/python -m trainer.review --endpoints $(ENDPOINTS)
 
 effort: venv
 	$(BIN)/python -m scripts.effort --url http://localhost:$(RASA_PORT)
