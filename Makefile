@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate effort review \
+.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare effort review \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -38,11 +38,12 @@ help:
 	@echo "make test      run every test (sets everything up first)"
 	@echo "make test-unit the fast tier: no PostgreSQL, Redis or trained model"
 	@echo "make lint      ruff (lint and format), mypy and the import contracts"
-	@echo "make train     retrain the model if data or config changed"
+	@echo "make train     retrain the model if data or config changed; served only if no cell gets worse (ACCEPT_WORSE=1)"
 	@echo "make serve     Rasa with the REST channel on $(RASA_PORT), action server on $(ACTIONS_PORT), staff API on $(STAFF_API_PORT), notification worker"
 	@echo "make migrate   bring the database (DATABASE_URL, SQLite under var/ by default) to the latest schema"
 	@echo "make validate  check the training data and domain, and that no training example copies a held-out one"
 	@echo "make evaluate  intent and complaint-type figures on the held-out sets and the realistic sets in tests/nlu/"
+	@echo "make compare   the served model against the one before it: per cell before and after, what changed"
 	@echo "make review    the trainers' inbox: what citizens said that Seva was unsure of or got wrong, to accept into the data"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
@@ -65,9 +66,11 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@echo "training the model (log: results/train.log) ..."
 	@mkdir -p results
 	@# Rasa's own validation of the data (about 50 s here) is `make validate`, stricter, which `make test` runs first.
-	@/usr/bin/time -f "training took %e s" -o results/train.time $(RASA) train --skip-validation --fixed-model-name seva --out models \
+	@/usr/bin/time -f "training took %e s" -o results/train.time $(RASA) train --skip-validation --fixed-model-name candidate --out models \
 		> results/train.log 2>&1 || { tail -n 40 results/train.log; echo "training failed: results/train.log"; exit 1; }
 	@cat results/train.time
+	@# Served only if no cell gets worse by more than a point on the held-out and realistic sets (or ACCEPT_WORSE=1).
+	@$(BIN)/python -m scripts.compare_models --before $@ --after models/candidate.tar.gz --promote $(if $(ACCEPT_WORSE),--accept-worse)
 	@touch $@
 
 actions: venv
@@ -146,6 +149,11 @@ e2e: $(MODEL)
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+# The model served against the one before it (kept by the last training that replaced it).
+compare: $(MODEL)
+	@test -f models/previous.tar.gz || { echo "no previous model yet: it is kept when a training replaces the served one"; exit 1; }
+	$(BIN)/python -m scripts.compare_models --before models/previous.tar.gz --after $(MODEL)
 
 # The conversations of the tracker store in ENDPOINTS; decisions in DATABASE_URL's database.
 review: migrate
