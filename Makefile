@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare effort review \
+.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -44,6 +44,7 @@ help:
 	@echo "make validate  check the training data and domain, and that no training example copies a held-out one"
 	@echo "make evaluate  intent and complaint-type figures on the held-out sets and the realistic sets in tests/nlu/"
 	@echo "make compare   the served model against the one before it: per cell before and after, what changed"
+	@echo "make crossval  3-fold cross-validation of the training data, a table per cell"
 	@echo "make review    the trainers' inbox: what citizens said that Seva was unsure of or got wrong, to accept into the data"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
@@ -149,6 +150,10 @@ e2e: $(MODEL)
 
 evaluate: $(MODEL)
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu
+
+# Consistency of the training data: 3-fold cross-validation, a table per cell (results/crossval/crossval.md).
+crossval: venv
+	$(BIN)/python -m scripts.crossval --folds 3
 
 # The model served against the one before it (kept by the last training that replaced it).
 compare: $(MODEL)
