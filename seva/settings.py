@@ -85,6 +85,10 @@ class Settings:
     handover_timeout_minutes: float = 15
     # Conversations (Rasa's tracker store) and ended hand-overs are deleted this many days after their last event.
     conversation_days: int = 90
+    # Rasa's endpoints file: where the trainers' review inbox reads the conversations (its tracker store).
+    endpoints: Path = PROJECT_DIR / "endpoints.yml"
+    # The cells' training data (one file per cell), where the messages trainers accept are added.
+    training_data_dir: Path = PROJECT_DIR / "data" / "nlu"
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
 
     @property
@@ -121,6 +125,8 @@ class Settings:
             ),
             handover_timeout_minutes=float(text("HANDOVER_TIMEOUT_MINUTES", default.handover_timeout_minutes)),
             conversation_days=int(text("CONVERSATION_DAYS", default.conversation_days)),
+            endpoints=Path(text("ENDPOINTS", default.endpoints)),
+            training_data_dir=Path(text("TRAINING_DATA_DIR", default.training_data_dir)),
             whatsapp=WhatsAppSettings(
                 app_secret=text("WHATSAPP_APP_SECRET", wa.app_secret),
                 verify_token=text("WHATSAPP_VERIFY_TOKEN", wa.verify_token),

@@ -14,7 +14,9 @@ from typing import Any, Dict, FrozenSet, Mapping, Optional, Protocol, Tuple
 CITIZEN, GRO, LME, ADMIN = "CITIZEN", "GRO", "LME", "ADMIN"
 # Seva itself, when it escalates an overdue complaint.
 SYSTEM = "SYSTEM"
-STAFF_ROLES = (GRO, LME, ADMIN)
+# Trainers improve Seva's understanding from the review inbox; they take no action on complaints and see none.
+TRAINER = "TRAINER"
+STAFF_ROLES = (GRO, LME, ADMIN, TRAINER)
 
 PENDINGFORASSIGNMENT = "PENDINGFORASSIGNMENT"
 PENDINGFORREASSIGNMENT = "PENDINGFORREASSIGNMENT"

@@ -13,46 +13,38 @@ Exit codes: 0 done; 1 the conversations or the database could not be read; 2 usa
 from __future__ import annotations
 
 import argparse
-import os
+import getpass
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO, Tuple
 
-import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from seva.bootstrap import Services, build
-from seva.review import Entry, inbox, sightings
-from seva.review_log import ACCEPTED, DISCARDED, RELABELLED, AlreadyDecided, Decision
+from seva.review import Entry
 from seva.settings import Settings
-from trainer.conversations import NotKept, conversations, tracker_store_url
-from trainer.training_data import DATA, Refused, add_example
+from trainer import inbox
+from trainer.conversations import NotKept
+from trainer.training_data import Refused, cells, intents
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADER = ("#", "cell", "seen", "chats", "why", "read", "suggested", "message")
 NONE = "-"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make review", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoints", type=Path, default=Path(os.environ.get("ENDPOINTS") or ROOT / "endpoints.yml"))
+    parser.add_argument("--endpoints", type=Path, help="the endpoints file whose tracker store to read (ENDPOINTS)")
     parser.add_argument("--since", type=_moment, help="only conversations from this day or time on (ISO 8601)")
-    parser.add_argument("--data", type=Path, default=DATA, help="the folder of the cells' training data")
-    parser.add_argument("--as", dest="trainer", default=os.environ.get("USER") or "trainer", help="who decides")
+    parser.add_argument("--data", type=Path, help="the folder of the cells' training data (TRAINING_DATA_DIR)")
+    parser.add_argument("--as", dest="trainer", default=getpass.getuser(), help="who decides (you)")
     return parser
 
 
 def _moment(value: str) -> float:
     moment = datetime.fromisoformat(value)
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-
-
-def read_inbox(services: Services, endpoints: Path, since: Optional[float]) -> Tuple[str, List[Entry]]:
-    url = tracker_store_url(endpoints)
-    found = [s for sender, events in conversations(url, since).items() for s in sightings(sender, events)]
-    return url, inbox(found, services.review_log.decided())
 
 
 def _read(entry: Entry) -> str:
@@ -80,9 +72,8 @@ class Session:
 
     def __init__(self, services: Services, args, stdin: TextIO, out: TextIO):
         self.services, self.args, self.stdin, self.out = services, args, stdin, out
-        domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-        self.intents = set(domain["intents"])
-        self.cells = sorted(p.stem for p in args.data.glob("*.yml"))
+        self.intents = set(intents())
+        self.cells = cells(args.data)
 
     def ask(self, question: str) -> Optional[str]:
         self.out.write(question)
@@ -110,13 +101,13 @@ class Session:
             if choice == "s":
                 return True
             if choice == "d":
-                self.record(entry, DISCARDED)
+                inbox.decide(self.services.review_log, entry, inbox.DISCARDED, self.args.trainer, self.args.data)
                 return True
             if choice in ("a", "r"):
                 label = entry.suggestion if choice == "a" else self.relabel(entry)
                 if label is None:
                     return False
-                if self.learn(entry, *label, decision=ACCEPTED if choice == "a" else RELABELLED):
+                if self.learn(entry, *label, decision=inbox.ACCEPTED if choice == "a" else inbox.RELABELLED):
                     return True
                 continue
             self.out.write("  Type a, r, d, s or q.\n")
@@ -156,21 +147,21 @@ class Session:
             self.out.write("  Seva read no intent there: relabel it.\n")
             return False
         try:
-            line = add_example(cell, entry.text, intent, complaint_type, data=self.args.data)
+            line = inbox.decide(
+                self.services.review_log,
+                entry,
+                decision,
+                self.args.trainer,
+                self.args.data,
+                intent,
+                complaint_type,
+                cell,
+            )
         except Refused as refusal:
             self.out.write(f"  Not added: {refusal}. Discard or skip it.\n")
             return False
-        self.record(entry, decision, intent, complaint_type, cell)
         self.out.write(f"  Added to {cell}.yml under {intent}: {line}\n")
         return True
-
-    def record(self, entry: Entry, decision: str, *label: Optional[str]) -> None:
-        """The decision holds for the message as each of its near copies was written."""
-        for text in entry.variants:
-            try:
-                self.services.review_log.record(Decision(entry.cell, text, decision, *label), by=self.args.trainer)
-            except AlreadyDecided:
-                self.out.write(f"  Another trainer decided {text!r} meanwhile.\n")
 
 
 def main(
@@ -188,7 +179,8 @@ def main(
     own = services is None
     services = services or build(Settings.from_env())
     try:
-        url, entries = read_inbox(services, args.endpoints, args.since)
+        args.data = args.data or services.settings.training_data_dir
+        url, entries = inbox.read(services.review_log, args.endpoints or services.settings.endpoints, args.since)
         stdout.write(f"Review inbox: {len(entries)} messages, from the conversations in {_shown(url)}\n")
         if stdin.isatty():
             Session(services, args, stdin, stdout).run(entries)

@@ -9,20 +9,34 @@ import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
+import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from scripts.held_apart import measured_messages, too_close, training_examples
 from seva.matching import normalise
 from seva.review import COMPLAINT_NUMBER, EMAIL, PHONE
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "nlu"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data" / "nlu"
 # What the masks of seva.review stand for in a training example: values of the right shape, no one's data.
 STAND_INS = {COMPLAINT_NUMBER: "PB-PGR-2026-01-15-000123", PHONE: "98765 43210", EMAIL: "name@example.com"}
 _INTENT = re.compile(r"^- intent: *(\S+) *$")
 _EXAMPLE = re.compile(r"^ {4}- ")
+
+
+@lru_cache(maxsize=1)
+def intents() -> Tuple[str, ...]:
+    """The intents of domain.yml, which a relabelled example may be given."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return tuple(domain["intents"])
+
+
+def cells(data: Path = DATA) -> List[str]:
+    return sorted(path.stem for path in data.glob("*.yml"))
 
 
 class Refused(Exception):
