@@ -57,6 +57,7 @@ def test_the_readme_documents_every_variable_seva_reads_and_no_other():
     read = set(re.findall(r'text\("([A-Z_]+)"', source))
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     rows = [line for line in readme.splitlines() if line.startswith("| `")]
-    seva_rows = [row for row in rows if not re.search(r"endpoints\.production\.yml|`ENDPOINTS`|`ACTIONS_PORT`", row)]
+    # ENDPOINTS is Rasa's and the Makefile's too; Seva reads it for the review inbox.
+    seva_rows = [row for row in rows if not re.search(r"read by `endpoints\.production\.yml`|`ACTIONS_PORT`", row)]
     documented = {name for row in seva_rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
     assert read == documented
