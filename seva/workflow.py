@@ -14,9 +14,7 @@ from typing import Any, Dict, FrozenSet, Mapping, Optional, Protocol, Tuple
 CITIZEN, GRO, LME, ADMIN = "CITIZEN", "GRO", "LME", "ADMIN"
 # Seva itself, when it escalates an overdue complaint.
 SYSTEM = "SYSTEM"
-# Trainers improve Seva's understanding from the review inbox; they take no action on complaints and see none.
-TRAINER = "TRAINER"
-STAFF_ROLES = (GRO, LME, ADMIN, TRAINER)
+STAFF_ROLES = (GRO, LME, ADMIN)
 
 PENDINGFORASSIGNMENT = "PENDINGFORASSIGNMENT"
 PENDINGFORREASSIGNMENT = "PENDINGFORREASSIGNMENT"

@@ -1,5 +1,5 @@
-"""The review inbox's two uses, shared by `make review` at the terminal and the console's review page: read the
-inbox from the conversations Rasa keeps, and decide about one of its messages."""
+"""The review inbox's two uses, apart from the terminal that `make review` talks through: read the inbox from the
+conversations Rasa keeps, and decide about one of its messages."""
 
 from __future__ import annotations
 

@@ -3,23 +3,15 @@
 import re
 
 import pytest
-import yaml
 
 from scripts import crossval
-from tests.helpers import ROOT
+from tests.helpers import a_slice_of_the_training_data
 
 pytestmark = pytest.mark.fullstack
 
 
 def test_cross_validation_trains_each_fold_and_prints_a_table_per_cell(tmp_path, capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for block in content["nlu"]:
-            if "examples" in block:
-                block["examples"] = "\n".join(block["examples"].splitlines()[::6]) + "\n"
-        (data / path.name).write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    data = a_slice_of_the_training_data(tmp_path / "data", every=6)
 
     assert crossval.main(["--folds", "2", "--data", str(data), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out

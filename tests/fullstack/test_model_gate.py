@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from scripts import compare_models
-from tests.helpers import ROOT
+from tests.helpers import ROOT, a_slice_of_the_training_data
 from tests.servers import BIN
 
 pytestmark = pytest.mark.fullstack
@@ -34,13 +34,7 @@ def test_sets(tmp_path_factory):
 @pytest.fixture(scope="module")
 def worse_model(tmp_path_factory):
     """Seva's NLU trained on every fourth example of each intent."""
-    data = tmp_path_factory.mktemp("quarter")
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for block in content["nlu"]:
-            if "examples" in block:
-                block["examples"] = "\n".join(block["examples"].splitlines()[::4]) + "\n"
-        (data / path.name).write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    data = a_slice_of_the_training_data(tmp_path_factory.mktemp("quarter"), every=4)
     out = tmp_path_factory.mktemp("worse")
     subprocess.run(
         [str(BIN / "rasa"), "train", "nlu", "--nlu", str(data), "--config", str(ROOT / "config.yml")]
