@@ -12,9 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Protocol, Tuple
 
 CITIZEN, GRO, LME, ADMIN = "CITIZEN", "GRO", "LME", "ADMIN"
+# Improves Seva from its conversations (the review inbox); sees no complaint.
+TRAINER = "TRAINER"
 # Seva itself, when it escalates an overdue complaint.
 SYSTEM = "SYSTEM"
-STAFF_ROLES = (GRO, LME, ADMIN)
+STAFF_ROLES = (GRO, LME, ADMIN, TRAINER)
+# Who works on complaints (the queue, the dashboard, the staff API), and who reviews conversations.
+COMPLAINT_ROLES = frozenset({GRO, LME, ADMIN})
+REVIEW_ROLES = frozenset({TRAINER, ADMIN})
 
 PENDINGFORASSIGNMENT = "PENDINGFORASSIGNMENT"
 PENDINGFORREASSIGNMENT = "PENDINGFORREASSIGNMENT"
@@ -76,6 +81,8 @@ class Actor:
     def may_see(self, tenant_id: str) -> bool:
         """Whether complaints of this city are this actor's to see: a staff member's own city's, an
         administrator's cities', the command line's all. (A citizen sees their own complaints, whichever city.)"""
+        if self.role == TRAINER:
+            return False
         if self.role in (CITIZEN, SYSTEM) or (self.role == ADMIN and self.tenant_id is None):
             return True
         return tenant_id == self.tenant_id or tenant_id in self.cities

@@ -13,6 +13,7 @@ import asyncio
 import json
 from functools import partial, wraps
 from pathlib import Path
+from typing import Collection, Optional
 
 import yaml
 from sanic import Sanic, response
@@ -27,9 +28,9 @@ from seva.media import MAX_IMAGE_BYTES, File
 from seva.numbering import NUMBER_PATTERN
 from seva.staff import StaffMember
 from seva.storage import utcnow
-from seva.workflow import Refused, may_view
+from seva.workflow import COMPLAINT_ROLES, Refused, may_view
 from staff import open311, serialise
-from staff.console import operators
+from staff.console import operators, review
 from staff.console import pages as console
 from staff.errors import ApiError, JsonErrors, refusal
 from staff.inputs import action_request, complaint_query
@@ -71,29 +72,41 @@ def create_app(services: Services) -> Sanic:
     app.add_route(list_staff, "/staff", methods=["GET"])
     console.register(app, services)
     operators.register(app)
+    review.register(app, services)
     open311.register(app)
     return app
 
 
-def authenticated(handler):
-    """Calls the handler with the staff member holding the request's bearer token; 401 without one."""
+def bearer_of(roles: Optional[Collection[str]]):
+    """Calls the handler with the staff member holding the request's bearer token: 401 without one, 403 when
+    their role is not one of `roles` (None: any)."""
 
-    @wraps(handler)
-    async def with_member(request: Request, **kwargs) -> HTTPResponse:
-        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        member = None
-        if scheme.lower() == "bearer" and token.strip():
-            member = await asyncio.to_thread(request.app.ctx.staff.authenticate, token.strip())
-        if member is None:
-            raise ApiError(
-                401,
-                "unauthorized",
-                "A valid staff token is needed: Authorization: Bearer <token>.",
-                headers={"WWW-Authenticate": 'Bearer realm="seva-staff"'},
-            )
-        return await handler(request, member, **kwargs)
+    def decorate(handler):
+        @wraps(handler)
+        async def with_member(request: Request, **kwargs) -> HTTPResponse:
+            scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+            member = None
+            if scheme.lower() == "bearer" and token.strip():
+                member = await asyncio.to_thread(request.app.ctx.staff.authenticate, token.strip())
+            if member is None:
+                raise ApiError(
+                    401,
+                    "unauthorized",
+                    "A valid staff token is needed: Authorization: Bearer <token>.",
+                    headers={"WWW-Authenticate": 'Bearer realm="seva-staff"'},
+                )
+            if roles is not None and member.role not in roles:
+                raise ApiError(403, "role", f"A {member.role} has no access to complaints.")
+            return await handler(request, member, **kwargs)
 
-    return with_member
+        return with_member
+
+    return decorate
+
+
+authenticated = bearer_of(COMPLAINT_ROLES)
+# Who holds the token, whatever their role.
+any_member = bearer_of(None)
 
 
 async def health(request: Request) -> HTTPResponse:
@@ -104,7 +117,7 @@ async def openapi(request: Request) -> HTTPResponse:
     return response.json(request.app.ctx.openapi)
 
 
-@authenticated
+@any_member
 async def me(request: Request, member: StaffMember) -> HTTPResponse:
     return response.json(serialise.me(member))
 

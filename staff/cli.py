@@ -326,7 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("username")
     sub.add_argument("--name", required=True)
     sub.add_argument(
-        "--role", required=True, help="GRO (routes complaints), LME (field employee) or ADMIN (oversees cities)"
+        "--role",
+        required=True,
+        help="GRO (routes complaints), LME (field employee), ADMIN (oversees cities), TRAINER (reviews conversations)",
     )
     sub.add_argument("--city", required=True, metavar="TENANT_ID")
     sub.add_argument("--cities", metavar="TENANT_ID,...", help="an ADMIN's further cities, comma-separated")

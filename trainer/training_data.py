@@ -39,8 +39,16 @@ def cells(data: Path = DATA) -> List[str]:
     return sorted(path.stem for path in data.glob("*.yml"))
 
 
+# Why an example is refused, as the console names it (its texts `review_refused_<reason>`).
+NO_CELL, NO_WORDS, ALREADY_THERE, MEASURED = "no_cell", "no_words", "already_there", "measured"
+
+
 class Refused(Exception):
-    """The example cannot go into the training data; the message says why."""
+    """The example cannot go into the training data; the message says why, `reason` in a word."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def example_line(text: str, complaint_type: Optional[str] = None) -> str:
@@ -59,16 +67,16 @@ def add_example(cell: str, text: str, intent: str, complaint_type: Optional[str]
     """Adds the example to the cell's file and gives the line written; raises Refused when it cannot."""
     path = data / f"{cell}.yml"
     if not path.exists():
-        raise Refused(f"there is no training data for the cell {cell!r}")
+        raise Refused(NO_CELL, f"there is no training data for the cell {cell!r}")
     line = example_line(text, complaint_type)
     plain = example_line(text)
     if not normalise(plain):
-        raise Refused("the message has no words to learn from")
+        raise Refused(NO_WORDS, "the message has no words to learn from")
     if normalise(plain) in {normalise(example) for example in training_examples(path)}:
-        raise Refused("the training data of the cell has it already")
+        raise Refused(ALREADY_THERE, "the training data of the cell has it already")
     close = too_close([plain], measured_messages(cell))
     if close:
-        raise Refused(f"it is a near copy of a message we measure on: {close[0][1]!r}")
+        raise Refused(MEASURED, f"it is a near copy of a message we measure on: {close[0][1]!r}")
     lines = path.read_text(encoding="utf-8").splitlines()
     updated = "\n".join(_inserted(lines, intent, line)) + "\n"
     # Rasa reads the result as it would in training; a broken file is never written.

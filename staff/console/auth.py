@@ -7,7 +7,7 @@ import asyncio
 import hmac
 import secrets
 from functools import wraps
-from typing import Optional
+from typing import Collection, Optional
 from urllib.parse import quote
 
 from sanic import response
@@ -15,6 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from seva.staff import ConsoleSession
+from seva.workflow import COMPLAINT_ROLES, REVIEW_ROLES
 
 SESSION_COOKIE = "seva_session"
 # Before sign-in there is no session to hold a CSRF token: the sign-in form's is also set as this cookie.
@@ -24,6 +25,11 @@ CSRF_FIELD = "csrf"
 
 class CsrfRefused(Exception):
     pass
+
+
+class NotForYourRole(Exception):
+    """A signed-in member's role has no business on the page (a trainer on the queue, a field employee on the
+    review inbox)."""
 
 
 def secure(request: Request) -> bool:
@@ -60,26 +66,43 @@ def check_csrf(request: Request, session: ConsoleSession) -> None:
         raise CsrfRefused()
 
 
-def signed_in(handler):
-    """The page for a signed-in member (`request.ctx.session`); others go to the sign-in page. A POST must carry
-    the session's CSRF token."""
+def for_roles(roles: Optional[Collection[str]]):
+    """The page for a signed-in member (`request.ctx.session`) of one of `roles` (None: any); others go to the
+    sign-in page. A POST must carry the session's CSRF token."""
 
-    @wraps(handler)
-    async def with_session(request: Request, **kwargs) -> HTTPResponse:
-        request.ctx.console = True
-        token = request.cookies.get(SESSION_COOKIE)
-        session = await asyncio.to_thread(request.app.ctx.staff.session, token) if token else None
-        if session is None:
-            if request.method != "GET":
-                return response.redirect("/signin", status=303)
-            target = request.path + (f"?{request.query_string}" if request.query_string else "")
-            return response.redirect(f"/signin?next={quote(target, safe='')}", status=303)
-        if request.method == "POST":
-            check_csrf(request, session)
-        request.ctx.session = session
-        return await handler(request, **kwargs)
+    def decorate(handler):
+        @wraps(handler)
+        async def with_session(request: Request, **kwargs) -> HTTPResponse:
+            request.ctx.console = True
+            token = request.cookies.get(SESSION_COOKIE)
+            session = await asyncio.to_thread(request.app.ctx.staff.session, token) if token else None
+            if session is None:
+                if request.method != "GET":
+                    return response.redirect("/signin", status=303)
+                target = request.path + (f"?{request.query_string}" if request.query_string else "")
+                return response.redirect(f"/signin?next={quote(target, safe='')}", status=303)
+            request.ctx.session = session
+            if request.method == "POST":
+                check_csrf(request, session)
+            if roles is not None and session.member.role not in roles:
+                raise NotForYourRole()
+            return await handler(request, **kwargs)
 
-    return with_session
+        return with_session
+
+    return decorate
+
+
+# Any member: signing out, choosing the console's language.
+signed_in = for_roles(None)
+# The queue, a complaint, the dashboard and their CSV files.
+works_on_complaints = for_roles(COMPLAINT_ROLES)
+# The review inbox.
+reviews = for_roles(REVIEW_ROLES)
+
+
+def home_of(role: str) -> str:
+    return "/queue" if role in COMPLAINT_ROLES else "/review"
 
 
 def safe_next(target: Optional[str]) -> str:
@@ -92,5 +115,5 @@ def safe_next(target: Optional[str]) -> str:
         # Browsers drop tabs and new lines from an address: "/\t/evil.example" would lead off the site.
         or any(ch.isspace() or not ch.isprintable() for ch in target)
     ):
-        return "/queue"
+        return "/"
     return target

@@ -154,8 +154,10 @@ def _language_asked(request: Request) -> str:
     return "en"
 
 
+@auth.signed_in
 async def home(request: Request) -> HTTPResponse:
-    return response.redirect("/queue", status=303)
+    """Each member's own start: the queue, or for a trainer the review inbox."""
+    return response.redirect(auth.home_of(request.ctx.session.member.role), status=303)
 
 
 # Signing in and out.
@@ -280,7 +282,7 @@ def filters_of(request: Request, member: StaffMember) -> Filters:
     return Filters(tab, city, category, locality, args.get("overdue") == "1", args.get("mine") == "1", max(page, 1))
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def queue(request: Request) -> HTTPResponse:
     member = request.ctx.session.member
     filters = filters_of(request, member)
@@ -309,7 +311,7 @@ async def queue(request: Request) -> HTTPResponse:
     )
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def queue_csv(request: Request) -> HTTPResponse:
     member = request.ctx.session.member
     query = filters_of(request, member).query(member)
@@ -358,7 +360,7 @@ async def _complaint_for(request: Request, number: str) -> ComplaintView:
     return view
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def complaint(request: Request, number: str) -> HTTPResponse:
     view = await _complaint_for(request, number)
     return await _complaint_page(request, view)
@@ -399,7 +401,7 @@ async def _complaint_page(
     )
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def complaint_photo(request: Request, number: str, index: int) -> HTTPResponse:
     view = await _complaint_for(request, number)
     photo = await photo_at(view, index, request.app.ctx.media)
@@ -409,7 +411,7 @@ async def complaint_photo(request: Request, number: str, index: int) -> HTTPResp
     return await served(photo, "no-store")
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def act(request: Request, number: str) -> HTTPResponse:
     view = await _complaint_for(request, number)
     member = request.ctx.session.member
@@ -462,7 +464,7 @@ def _status_of(refused: Refused) -> int:
 # The dashboard.
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def dashboard(request: Request) -> HTTPResponse:
     member = request.ctx.session.member
     filters = replace(filters_of(request, member), tab="all")
@@ -480,7 +482,7 @@ async def dashboard(request: Request) -> HTTPResponse:
     )
 
 
-@auth.signed_in
+@auth.works_on_complaints
 async def dashboard_csv(request: Request) -> HTTPResponse:
     member = request.ctx.session.member
     filters = filters_of(request, member)
@@ -523,6 +525,8 @@ def error_response(request: Request, exception: Exception) -> Optional[HTTPRespo
         return error_page(request, exception.status, exception.text_key)
     if isinstance(exception, auth.CsrfRefused):
         return error_page(request, 403, "error_csrf")
+    if isinstance(exception, auth.NotForYourRole):
+        return error_page(request, 403, "error_not_for_your_role")
     if isinstance(exception, SQLAlchemyError):
         error_logger.error("database unavailable for %s %s: %s", request.method, request.path, exception)
         return error_page(request, 503, "error_database")

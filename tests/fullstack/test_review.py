@@ -1,7 +1,8 @@
 """The trainers' review inbox over real conversations: citizens talk to the running Seva over REST, its tracker
-store (PostgreSQL, as in production) keeps the conversations, and `make review` reads them, accepts, relabels and
-discards, and writes what it accepts into a copy of the training data."""
+store (PostgreSQL, as in production) keeps the conversations, and `make review` and the console's review page read
+them, accept, relabel and discard, and write what they accept into a copy of the training data."""
 
+import html
 import io
 import re
 import shutil
@@ -15,7 +16,11 @@ from sqlalchemy import select
 from seva.catalogue import load_catalogue
 from seva.models import Complaint, ReviewDecision
 from seva.review import CANCELLED, LANGUAGE_BACK, TYPE_CHANGED
+from seva.staff import Staff
+from seva.workflow import TRAINER
 from tests.helpers import ROOT, production_env
+from tests.integration.test_console import PASSWORD, Browser
+from tests.servers import StaffApiServer
 from trainer import review
 from trainer.training_data import DATA
 
@@ -160,3 +165,97 @@ def test_a_trainer_accepts_relabels_and_discards_and_the_training_data_and_the_i
     left = [e["message"] for e in rows(run(began))]
     assert WATER not in left and HINDI not in left and not any(m.startswith("asdkjh") for m in left)
     assert left == [m for m in order if m not in (WATER, HINDI) and not m.startswith("asdkjh")]
+
+
+# The console's review page
+
+
+NONSENSE = "plonk vrrmm xqzt"
+DRAIN = "naali ka ganda paani gali mein aa raha hai teen din se"
+
+
+@pytest.fixture(scope="module")
+def console(servers, postgres_schema, database, tmp_path_factory):
+    """The staff console as deployed (the production endpoints file), on a copy of the training data; a trainer
+    who signs in to it."""
+    folder = tmp_path_factory.mktemp("console_review")
+    data = folder / "nlu"
+    shutil.copytree(DATA, data)
+    env = production_env(postgres_schema, "http://unused", folder)
+    env.update(ENDPOINTS=str(ROOT / "endpoints.production.yml"), TRAINING_DATA_DIR=str(data))
+    running = StaffApiServer(env, folder / "console.log").start()
+    trainer = f"trainer.{uuid.uuid4().hex[:6]}"
+    staff = Staff(database, load_catalogue())
+    staff.add(trainer, "Asha Rani", TRAINER, "pb.jalandhar")
+    staff.set_password(trainer, PASSWORD)
+    yield running, data, trainer
+    running.stop()
+
+
+def sections(page):
+    """The review page's messages: {message: (key, cell)}."""
+    found = {}
+    for block in re.findall(r'<section class="card review".*?</section>', page.text, re.S):
+        message = html.unescape(re.search(r'<p class="words"[^>]*>(.*?)</p>', block, re.S).group(1))
+        key = html.unescape(re.search(r'name="key" value="([^"]*)"', block).group(1))
+        cell = re.search(r'name="cell" value="([^"]*)"', block).group(1)
+        found[message] = (key, cell)
+    return found
+
+
+def test_a_trainer_discards_and_relabels_on_the_console_and_the_training_data_and_the_inbox_follow(
+    servers, console, database
+):
+    server, data, trainer = console
+    tag = uuid.uuid4().hex[:6]
+    servers.say(f"review-f-{tag}", NONSENSE)
+    servers.say(f"review-g-{tag}", NONSENSE)
+    # Answered in Hindi, the citizen switches to English: the inbox takes the message for a misread language.
+    servers.say(f"review-h-{tag}", DRAIN)
+    servers.say(f"review-h-{tag}", '/choose_language{"language": "en"}')
+    (drains,) = [s.code for s in load_catalogue().services.values() if s.category == "Drains"]
+
+    browser = Browser(server.url)
+    assert browser.sign_in(trainer).headers["Location"] == "/"
+    assert browser.get("/").headers["Location"] == "/review"
+    page = browser.get(f"/review?since={time.strftime('%Y-%m-%d', time.gmtime())}")
+    assert page.status_code == 200
+    shown = sections(page)
+    assert shown[NONSENSE][1] == "en" and "seen 2 times in 2 conversations" in page.text
+    assert shown[DRAIN][1] == "hi-latn"
+    csrf = browser.csrf("/review")
+
+    discarded = browser.post(
+        "/review", data={"csrf": csrf, "decision": "discard", "key": shown[NONSENSE][0], "cell": "en"}
+    )
+    assert (discarded.status_code, discarded.headers["Location"]) == (303, "/review?done=discard")
+    relabelled = browser.post(
+        "/review",
+        data={
+            "csrf": csrf,
+            "decision": "relabel",
+            "key": shown[DRAIN][0],
+            "cell": "hi-latn",
+            "intent": "file_complaint",
+            "complaint_type": drains,
+            "to_cell": "hi-latn",
+        },
+    )
+    assert (relabelled.status_code, relabelled.headers["Location"]) == (303, "/review?done=accept")
+
+    lines = (data / "hi-latn.yml").read_text(encoding="utf-8").splitlines()
+    assert f'    - [{DRAIN}]{{"entity": "complaint_type", "value": "{drains}"}}' in lines
+    assert not any(NONSENSE in line for line in (data / "en.yml").read_text(encoding="utf-8").splitlines())
+    with database.session() as session:
+        decided = {
+            (d.text, d.decision)
+            for d in session.scalars(select(ReviewDecision).where(ReviewDecision.decided_by == trainer))
+        }
+    assert decided == {(NONSENSE, "discarded"), (DRAIN, "relabelled")}
+
+    left = sections(browser.get("/review"))
+    assert NONSENSE not in left and DRAIN not in left
+    again = browser.post(
+        "/review", data={"csrf": csrf, "decision": "discard", "key": shown[DRAIN][0], "cell": "hi-latn"}
+    )
+    assert again.status_code == 409

@@ -243,8 +243,12 @@ def a_server(schema: str, media: Path, log: Path, **env: str) -> StaffApiServer:
 
 @pytest.fixture(scope="module")
 def server(seed, schema, media, tmp_path_factory) -> Iterator[StaffApiServer]:
-    """The console as configured by default, over plain HTTP."""
-    running = a_server(schema, media, tmp_path_factory.mktemp("logs") / "console.log")
+    """The console as configured by default, over plain HTTP; its review inbox reads a tracker store of its own
+    that holds no conversation yet."""
+    logs = tmp_path_factory.mktemp("logs")
+    endpoints = logs / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {logs / 'conversations.db'}\n")
+    running = a_server(schema, media, logs / "console.log", ENDPOINTS=str(endpoints))
     yield running
     running.stop()
 
@@ -800,22 +804,22 @@ def test_the_done_notice_names_only_an_action(server, db):
 @pytest.mark.parametrize(
     "target, expected",
     [
-        ("https://evil.example/", "/queue"),
-        ("//evil.example/", "/queue"),
-        ("/\\evil.example/", "/queue"),
-        ("\\\\evil.example/", "/queue"),
-        ("https:evil.example", "/queue"),
-        ("javascript:alert(1)", "/queue"),
-        ("", "/queue"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("\\\\evil.example/", "/"),
+        ("https:evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
         # A browser drops a tab from a URL ("//evil.example/"): no address with one is followed.
-        ("/\t/evil.example/", "/queue"),
+        ("/\t/evil.example/", "/"),
     ],
 )
 def test_after_sign_in_next_never_leads_off_the_site(server, db, target, expected):
     browser = Browser(server.url)
-    if expected == "/queue":
+    if expected == "/":
         shown = browser.get(f"/signin?next={requests.utils.quote(target, safe='')}")
-        assert 'name="next" value="/queue"' in shown.text
+        assert 'name="next" value="/"' in shown.text
     answer = browser.sign_in(db.member("GRO", "pb.phagwara"), next=target)
     assert (answer.status_code, answer.headers["Location"]) == (303, expected)
     # Where a browser goes (urljoin drops tabs and newlines as browsers do).
@@ -944,3 +948,67 @@ def test_an_officer_merges_a_duplicate_and_its_citizen_follows_the_one_kept(serv
     assert '<dd id="followers">1</dd>' in browser.get(f"/complaint/{kept.number}").text
     refused = browser.act(kept.number, "MERGE", into=kept.number)
     assert refused.status_code == 422 and problem_of(refused) == text("refused_merge_into")
+
+
+# Trainers
+
+
+def test_a_trainer_lands_on_the_review_inbox_and_no_page_of_complaints_is_theirs(server, db):
+    city = "pb.jalandhar"
+    filed = db.seed.complaint(city)
+    trainer = signed_in(server, db.member("TRAINER", city))
+    assert trainer.get("/").headers["Location"] == "/review"
+    inbox = trainer.get("/review")
+    assert inbox.status_code == 200 and heading_of(inbox) == text("review_title")
+    assert text("review_empty") in inbox.text
+    assert 'id="nav-review"' in inbox.text and 'href="/queue"' not in inbox.text
+    for path in ("/queue", "/queue.csv", "/dashboard", "/dashboard.csv", f"/complaint/{filed.number}"):
+        assert is_error_page(trainer.get(path), 403, "error_not_for_your_role"), path
+    assert is_error_page(trainer.get("/handovers"), 403, "error_not_operator")
+    before = db.state(filed.number)
+    refused = trainer.post(f"/complaint/{filed.number}/act", data={"csrf": trainer.csrf("/review"), "action": "REJECT"})
+    assert is_error_page(refused, 403, "error_not_for_your_role") and db.state(filed.number) == before
+
+
+def test_the_staff_api_tells_a_trainer_who_they_are_and_refuses_them_every_complaint(server, db):
+    city = "pb.jalandhar"
+    filed = db.seed.complaint(city)
+    trainer = db.member("TRAINER", city)
+    headers = {"Authorization": f"Bearer {db.seed.staff.issue_token(trainer)}"}
+    me = requests.get(f"{server.url}/me", headers=headers, timeout=30)
+    assert me.status_code == 200 and me.json()["role"] == "TRAINER"
+    for path in ("/complaints", f"/complaints/{filed.number}", f"/complaints/{filed.number}/photos/0", "/staff"):
+        refused = requests.get(server.url + path, headers=headers, timeout=30)
+        assert (refused.status_code, refused.json()["error"]) == (403, "role"), path
+    before = db.state(filed.number)
+    acted = requests.post(
+        f"{server.url}/complaints/{filed.number}/actions", json={"action": "COMMENT", "comment": "x"}, headers=headers
+    )
+    assert acted.status_code == 403 and db.state(filed.number) == before
+
+
+def test_officers_and_field_employees_do_not_review_and_an_administrator_does_both(server, db):
+    city = "pb.jalandhar"
+    for role in ("GRO", "LME"):
+        officer = signed_in(server, db.member(role, city))
+        assert officer.get("/").headers["Location"] == "/queue"
+        assert 'id="nav-review"' not in officer.get("/queue").text
+        assert is_error_page(officer.get("/review"), 403, "error_not_for_your_role"), role
+        decided = officer.post("/review", data={"csrf": officer.csrf(), "decision": "discard", "key": "x"})
+        assert is_error_page(decided, 403, "error_not_for_your_role"), role
+    admin = signed_in(server, db.member("ADMIN", city))
+    assert admin.get("/").headers["Location"] == "/queue"
+    assert admin.get("/queue").status_code == 200 and 'id="nav-review"' in admin.get("/queue").text
+    assert admin.get("/review").status_code == 200
+
+
+def test_a_decision_on_a_message_that_is_not_in_the_inbox_or_of_no_kind_is_refused(server, db):
+    trainer = signed_in(server, db.member("TRAINER", "pb.jalandhar"))
+    csrf = trainer.csrf("/review")
+    gone = trainer.post("/review", data={"csrf": csrf, "decision": "discard", "key": "no such message", "cell": "en"})
+    assert is_error_page(gone, 409, "review_gone")
+    for form in ({"decision": "keep", "key": "x", "cell": "en"}, {"decision": "discard", "cell": "en"}):
+        assert is_error_page(trainer.post("/review", data={"csrf": csrf, **form}), 422, "error_invalid"), form
+    assert is_error_page(trainer.get("/review?cell=xx"), 422, "error_invalid")
+    assert is_error_page(trainer.get("/review?since=yesterday"), 422, "error_invalid")
+    assert is_error_page(trainer.post("/review", data={"decision": "discard", "key": "x"}), 403, "error_csrf")

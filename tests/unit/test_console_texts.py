@@ -16,10 +16,12 @@ from seva.catalogue import LANGUAGES
 from seva.citizens import START, STOP
 from seva.models import ComplaintEvent
 from seva.responses import load_responses
+from seva.review import REASONS
 from seva.workflow import STAFF_ACTIONS, STAFF_ROLES, TRANSITIONS
-from staff.console import pages
+from staff.console import pages, review
 from staff.console.texts import TEXTS_FILE, load_texts
 from tests.helpers import SCRIPTS, letters_scripts
+from trainer import training_data
 
 TEMPLATES_DIR = Path(pages.__file__).resolve().parent / "templates"
 TEXTS: Dict[str, Dict[str, str]] = json.loads(TEXTS_FILE.read_text(encoding="utf-8"))["texts"]
@@ -42,6 +44,9 @@ PREFIXED = {
     "reply_": (handovers.PENDING, handovers.SENT, handovers.FAILED),
     "handover_": (handovers.HANDED_BACK, handovers.TIMED_OUT),
     "updates_": (STOP, START),
+    # review.html: why a message is in the review inbox, and what was just done with one.
+    "reason_": REASONS,
+    "review_done_": (review.ACCEPT, review.DISCARD),
 }
 # Refusals a staff member can meet on the complaint page (pages.act shows `refused_<reason>`); the workflow's
 # others are answered before it asks (city: a 404 page, unknown_action: 422) or are a citizen's (rating, reopening).
@@ -159,6 +164,14 @@ def test_every_text_pages_py_names_exists_and_every_staff_refusal_has_its_own():
     assert sorted(named - set(TEXTS)) == []
     assert sorted(f"refused_{reason}" for reason in STAFF_REFUSALS if f"refused_{reason}" not in TEXTS) == []
     assert "refused_other" in TEXTS
+
+
+def test_every_text_the_review_page_names_exists_and_every_refusal_of_an_example_has_its_own():
+    named = set(keys_pages_pass(Path(review.__file__).read_text(encoding="utf-8")))
+    assert {"error_invalid", "review_gone", "review_no_guess"} <= named
+    assert sorted(named - set(TEXTS)) == []
+    refusals = (training_data.NO_CELL, training_data.NO_WORDS, training_data.ALREADY_THERE, training_data.MEASURED)
+    assert sorted(f"review_refused_{r}" for r in refusals if f"review_refused_{r}" not in TEXTS) == []
 
 
 # Response templates
