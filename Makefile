@@ -30,11 +30,12 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review \
+.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
 	@echo "make shell     talk to Seva in the terminal (sets everything up first)"
+	@echo "make interactive  teach Seva in rasa interactive: confirm or correct each reading and action, export stories and NLU data"
 	@echo "make test      run every test (sets everything up first)"
 	@echo "make test-unit the fast tier: no PostgreSQL, Redis or trained model"
 	@echo "make lint      ruff (lint and format), mypy and the import contracts"
@@ -47,6 +48,7 @@ help:
 	@echo "make crossval  3-fold cross-validation of the training data, a table per cell"
 	@echo "make review    the trainers' inbox: what citizens said that Seva was unsure of or got wrong, to accept into the data"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
+	@echo "make bench           Seva against bare Rasa (rasa init's bot) side by side: p50, throughput, memory, webhook"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
 	@echo "make bench-console   the staff console's queue and dashboard answer times with 10,000 complaints"
@@ -82,6 +84,13 @@ shell: $(MODEL)
 	@$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & \
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
+
+# Where to export the session: README, "Teaching Seva in `rasa interactive`" (Rasa's default paths do not fit).
+interactive: $(MODEL)
+	@mkdir -p var
+	@$(BIN)/python -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & \
+	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(RASA) interactive --model $(MODEL) --endpoints $(ENDPOINTS) --skip-visualization
 
 # The WhatsApp channel refuses to start without its app secret: without one, serve the REST channel alone (with
 # one, the REST channel is off unless REST_CHANNEL_TOKEN is set). Rasa's HTTP API always needs a token: the given
@@ -166,6 +175,9 @@ review: migrate
 
 effort: venv
 	$(BIN)/python -m scripts.effort --url http://localhost:$(RASA_PORT)
+
+bench: services $(MODEL)
+	$(BIN)/python -m scripts.bench_rasa
 
 bench-whatsapp: services $(MODEL)
 	$(BIN)/python -m scripts.bench_whatsapp

@@ -3,11 +3,12 @@ conversations in PostgreSQL, locks in Redis, and a local stand-in for the Graph 
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Optional
 
 from sqlalchemy import create_engine, text
 
@@ -29,7 +30,8 @@ def percentile(values, p):
 
 
 @contextmanager
-def deployed() -> Iterator[Deployment]:
+def deployed(profile_dir: Optional[Path] = None) -> Iterator[Deployment]:
+    """Seva as deployed; with `profile_dir`, each of its processes under pyinstrument (tests.servers)."""
     schema = f"seva_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
@@ -37,13 +39,14 @@ def deployed() -> Iterator[Deployment]:
     graph = StandInGraphApi().start()
     logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
     env = production_env(schema, graph.url, logs / "media")
-    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs)
+    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs, profile_dir=profile_dir)
     try:
         print("starting rasa run and the action server ...", flush=True)
         servers.start()
         yield Deployment(servers, graph, env["DATABASE_URL"], logs)
     finally:
-        servers.stop()
+        # SIGINT lets a profiled process write its profile on the way out.
+        servers.stop(signal.SIGINT if profile_dir else signal.SIGTERM)
         graph.stop()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

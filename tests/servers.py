@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -32,6 +33,7 @@ class Servers:
         endpoints: Path,
         log_dir: Path,
         credentials: Path = ROOT / "credentials.yml",
+        profile_dir: Optional[Path] = None,
     ):
         self.action_port = free_port()
         self.rasa_port = free_port()
@@ -49,6 +51,8 @@ class Servers:
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
         self.model, self.endpoints, self.log_dir, self.credentials = model, endpoints, log_dir, credentials
+        # Each process under pyinstrument, its profile written there when it is stopped (`stop(signal.SIGINT)`).
+        self.profile_dir = profile_dir
         self.processes: List[subprocess.Popen] = []
         # Where the running Seva keeps citizens' photos.
         self.media_dir = env.get("MEDIA_DIR", "")
@@ -83,9 +87,7 @@ class Servers:
             self._wait(300)
 
     def _spawn_actions(self, first: bool = False) -> None:
-        self._spawn(
-            "actions", [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
-        )
+        self._spawn("actions", ["-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)])
         if first:
             self.processes.insert(0, self.processes.pop())
 
@@ -120,9 +122,24 @@ class Servers:
             time.sleep(1)
         raise RuntimeError(f"servers not ready after {timeout} s; see {self.log_dir}")
 
-    def _spawn(self, name: str, command: List[str]) -> None:
+    def _spawn(self, name: str, arguments: List[str]) -> None:
+        """Starts `python <arguments>` (a module, or a script such as the `rasa` command)."""
+        command = [str(BIN / "python")]
+        if self.profile_dir:
+            command += [
+                "-m",
+                "pyinstrument",
+                "-i",
+                "0.01",
+                "-r",
+                "pyisession",
+                "-o",
+                str(self.profile_dir / f"{name}.pyisession"),
+            ]
         log = (self.log_dir / f"{name}.log").open("a")
-        self.processes.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        self.processes.append(
+            subprocess.Popen(command + arguments, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        )
 
     def _ready(self) -> bool:
         try:
@@ -132,12 +149,12 @@ class Servers:
         except requests.RequestException:
             return False
 
-    def stop(self) -> None:
+    def stop(self, how: int = signal.SIGTERM) -> None:
         for p in self.processes:
-            p.terminate()
+            p.send_signal(how)
         for p in self.processes:
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 p.kill()
 

@@ -1,0 +1,62 @@
+"""Rasa's check of the action server's answers, with each schema checked once: the same verdicts as jsonschema's."""
+
+import jsonschema
+import pytest
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from components import cached_validation
+
+SPEC = RemoteAction.action_response_format_spec()
+GOOD = {"events": [{"event": "slot", "name": "language", "value": "pa"}], "responses": [{"text": "ਸਤ ਸ੍ਰੀ ਅਕਾਲ"}]}
+BAD = [{"events": [{"name": "language"}]}, {"events": "none"}, {"events": [{"event": 7}]}]
+
+
+def test_seva_installs_it_for_rasa():
+    assert jsonschema.validate is cached_validation.validate
+
+
+def test_a_good_answer_passes_and_a_bad_one_fails_with_jsonschemas_own_message():
+    cached_validation.validate(GOOD, SPEC)
+    for answer in BAD:
+        with pytest.raises(jsonschema.ValidationError) as expected:
+            cached_validation._uncached_validate(answer, SPEC)
+        with pytest.raises(jsonschema.ValidationError) as cached:
+            cached_validation.validate(answer, SPEC)
+        assert cached.value.message == expected.value.message, answer
+
+
+def test_rasas_check_of_an_action_servers_answer_goes_through_it():
+    action = RemoteAction("action_anything", EndpointConfig("http://localhost:5055/webhook"))
+    assert action._validate_action_result(GOOD)
+    with pytest.raises(jsonschema.ValidationError):
+        action._validate_action_result(BAD[0])
+
+
+def test_each_schema_is_checked_against_the_meta_schema_once(monkeypatch):
+    checked = []
+
+    class Counting:
+        """The validator class jsonschema would choose, its checks of a schema counted."""
+
+        def __init__(self, schema):
+            self.cls = validator_for(schema)
+
+        def check_schema(self, schema):
+            checked.append(schema)
+            self.cls.check_schema(schema)
+
+        def __call__(self, schema):
+            return self.cls(schema)
+
+    def counting(schema):
+        return Counting(schema)
+
+    monkeypatch.setattr(cached_validation, "_validators", {})
+    monkeypatch.setattr(cached_validation, "validator_for", counting)
+    for _ in range(3):
+        cached_validation.validate(GOOD, RemoteAction.action_response_format_spec())
+    assert len(checked) == 1
+    with pytest.raises(jsonschema.SchemaError):
+        cached_validation.validate({}, {"type": "no such type"})
