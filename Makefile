@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench \
+.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo "make review    the trainers' inbox: what citizens said that Seva was unsure of or got wrong, to accept into the data"
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench           Seva against bare Rasa (rasa init's bot) side by side: p50, throughput, memory, webhook"
+	@echo "make profile         where Seva's time goes: rasa run and the action server under pyinstrument, under load"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
 	@echo "make bench-console   the staff console's queue and dashboard answer times with 10,000 complaints"
@@ -178,6 +179,9 @@ effort: venv
 
 bench: services $(MODEL)
 	$(BIN)/python -m scripts.bench_rasa
+
+profile: services $(MODEL)
+	$(BIN)/python -m scripts.profile_seva
 
 bench-whatsapp: services $(MODEL)
 	$(BIN)/python -m scripts.bench_whatsapp

@@ -167,6 +167,7 @@ def main() -> int:
                 assert status == 200, status
                 acks.append(seconds)
 
+            assert bare.process is not None
             memory = {"bare Rasa: rasa run": resident_mb(bare.process.pid)}
             for process, role in zip(seva.processes, ("action server", "rasa run")):
                 memory[f"Seva: {role}"] = resident_mb(process.pid)
