@@ -8,7 +8,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple, Optional
+from typing import Dict, Iterator, NamedTuple, Optional
 
 from sqlalchemy import create_engine, text
 
@@ -22,6 +22,8 @@ class Deployment(NamedTuple):
     graph: StandInGraphApi
     database_url: str
     logs: Path
+    # Its environment (the stores' settings among them).
+    env: Dict[str, str]
 
 
 def percentile(values, p):
@@ -30,7 +32,7 @@ def percentile(values, p):
 
 
 @contextmanager
-def deployed(profile_dir: Optional[Path] = None) -> Iterator[Deployment]:
+def deployed(profile_dir: Optional[Path] = None, model: Path = MODEL) -> Iterator[Deployment]:
     """Seva as deployed; with `profile_dir`, each of its processes under pyinstrument (tests.servers)."""
     schema = f"seva_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL, future=True)
@@ -39,11 +41,11 @@ def deployed(profile_dir: Optional[Path] = None) -> Iterator[Deployment]:
     graph = StandInGraphApi().start()
     logs = Path(tempfile.mkdtemp(prefix="seva-bench-"))
     env = production_env(schema, graph.url, logs / "media")
-    servers = Servers(MODEL, env, ROOT / "endpoints.production.yml", logs, profile_dir=profile_dir)
+    servers = Servers(model, env, ROOT / "endpoints.production.yml", logs, profile_dir=profile_dir)
     try:
         print("starting rasa run and the action server ...", flush=True)
         servers.start()
-        yield Deployment(servers, graph, env["DATABASE_URL"], logs)
+        yield Deployment(servers, graph, env["DATABASE_URL"], logs, env)
     finally:
         # SIGINT lets a profiled process write its profile on the way out.
         servers.stop(signal.SIGINT if profile_dir else signal.SIGTERM)
