@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile \
+.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile bench-scale haproxy \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -50,6 +50,7 @@ help:
 	@echo "make effort    messages a citizen sends to file, per language cell, against a running make serve"
 	@echo "make bench           Seva against bare Rasa (rasa init's bot) side by side: p50, throughput, memory, webhook"
 	@echo "make profile         where Seva's time goes: rasa run and the action server under pyinstrument, under load"
+	@echo "make bench-scale     1 and 2 Rasa replicas behind HAProxy, a core each: throughput, order, nothing doubled or lost"
 	@echo "make bench-whatsapp  webhook answer times and webhook-to-reply latency under 20 concurrent senders"
 	@echo "make bench-lifecycle staff API answer times and notifications delivered per second (1 and 2 workers)"
 	@echo "make bench-console   the staff console's queue and dashboard answer times with 10,000 complaints"
@@ -142,11 +143,11 @@ test-unit: venv
 test-integration: services venv
 	$(BIN)/python -m pytest tests/integration
 
-test-fullstack: services browser $(MODEL)
+test-fullstack: services browser haproxy $(MODEL)
 	$(BIN)/python -m pytest tests/fullstack
 
 # The model is trained once; the full-stack and story tests and the held-out evaluation all use it.
-test: services browser validate $(MODEL)
+test: services browser haproxy validate $(MODEL)
 	$(BIN)/python -m pytest tests/unit tests/integration tests/fullstack
 	$(MAKE) --no-print-directory e2e
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu --min-intent-accuracy $(MIN_INTENT_ACCURACY)
@@ -182,6 +183,12 @@ bench: services $(MODEL)
 
 profile: services $(MODEL)
 	$(BIN)/python -m scripts.profile_seva
+
+haproxy:
+	scripts/haproxy.sh
+
+bench-scale: services haproxy $(MODEL)
+	$(BIN)/python -m scripts.scale
 
 bench-whatsapp: services $(MODEL)
 	$(BIN)/python -m scripts.bench_whatsapp

@@ -34,13 +34,16 @@ class Servers:
         log_dir: Path,
         credentials: Path = ROOT / "credentials.yml",
         profile_dir: Optional[Path] = None,
+        cpu: Optional[int] = None,
+        rest_token: Optional[str] = None,
     ):
         self.action_port = free_port()
         self.rasa_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         # As under `make serve`: Rasa's HTTP API needs a token, and so does the REST channel beside WhatsApp's.
         self.token = secrets.token_urlsafe(16)
-        self.rest_token = secrets.token_urlsafe(16)
+        # Replicas behind one load balancer share it.
+        self.rest_token = rest_token or secrets.token_urlsafe(16)
         self.env = {
             **os.environ,
             **env,
@@ -53,6 +56,8 @@ class Servers:
         self.model, self.endpoints, self.log_dir, self.credentials = model, endpoints, log_dir, credentials
         # Each process under pyinstrument, its profile written there when it is stopped (`stop(signal.SIGINT)`).
         self.profile_dir = profile_dir
+        # Each process on this one core (taskset), as a replica of its own machine would be.
+        self.cpu = cpu
         self.processes: List[subprocess.Popen] = []
         # Where the running Seva keeps citizens' photos.
         self.media_dir = env.get("MEDIA_DIR", "")
@@ -136,6 +141,8 @@ class Servers:
                 "-o",
                 str(self.profile_dir / f"{name}.pyisession"),
             ]
+        if self.cpu is not None:
+            command = ["taskset", "-c", str(self.cpu)] + command
         log = (self.log_dir / f"{name}.log").open("a")
         self.processes.append(
             subprocess.Popen(command + arguments, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
