@@ -7,17 +7,21 @@ throughput of each, and checks under load that every conversation is complete, e
 handled in the order they were sent, and no complaint was filed twice or lost.
 
     python -m scripts.scale [--citizens 20] [--replicas 1 2] [--no-pin]
+    python -m scripts.scale --config-for 10.0.0.1:5001 10.0.0.2:5001 [--bind :5005]   (HAProxy's configuration)
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +59,39 @@ class Cluster(NamedTuple):
     database_url: str
     logs: Path
 
+    def admin(self, command: str) -> str:
+        """A command of HAProxy's runtime API, and its answer."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(str(self.logs / "haproxy.sock"))
+            connection.sendall(command.encode() + b"\n")
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        return answer.decode()
+
+    def stat(self, server: str) -> Dict[str, str]:
+        """HAProxy's figures for a replica: `status` (UP, DRAIN, DOWN...), `scur` (requests in hand)..."""
+        header, *rows = self.admin("show stat").lstrip("# ").splitlines()
+        columns = header.split(",")
+        for row in rows:
+            values = dict(zip(columns, row.split(",")))
+            if values.get("pxname") == "rasa" and values.get("svname") == server:
+                return values
+        raise KeyError(server)
+
+    def restart(self, index: int, timeout: float = 300) -> None:
+        """Restarts replica `index` (from 1) as an operator would: HAProxy sends it nothing new, the requests it
+        holds are answered, Rasa stops and starts again, and it takes messages again once its model is loaded."""
+        server = f"rasa{index}"
+        self.admin(f"set server rasa/{server} state drain")
+        deadline = time.monotonic() + timeout
+        while int(self.stat(server)["scur"] or 0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.replicas[index - 1].restart_rasa(timeout=timeout)
+        self.admin(f"set server rasa/{server} state ready")
+        while not self.stat(server)["status"].startswith("UP") and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     def say(self, sender: str, message: str) -> List[dict]:
         answer = requests.post(
             f"{self.url}/webhooks/rest/webhook",
@@ -66,8 +103,9 @@ class Cluster(NamedTuple):
         return answer.json()
 
 
-def haproxy_config(bind: str, replicas: Sequence[str]) -> str:
-    return Template(HAPROXY_TEMPLATE.read_text(encoding="utf-8")).render(bind=bind, replicas=replicas)
+def haproxy_config(bind: str, replicas: Sequence[str], admin_socket: Optional[Path] = None) -> str:
+    template = Template(HAPROXY_TEMPLATE.read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True)
+    return template.render(bind=bind, replicas=replicas, admin_socket=admin_socket)
 
 
 @contextmanager
@@ -99,7 +137,9 @@ def cluster(count: int, pin: bool = True, model: Path = MODEL) -> Iterator[Clust
         for replica in replicas:
             replica.start()
         config = logs / "haproxy.cfg"
-        config.write_text(haproxy_config(f"127.0.0.1:{port}", [r.url.split("//")[1] for r in replicas]))
+        config.write_text(
+            haproxy_config(f"127.0.0.1:{port}", [r.url.split("//")[1] for r in replicas], logs / "haproxy.sock")
+        )
         subprocess.run(["haproxy", "-c", "-q", "-f", str(config)], check=True)
         with (logs / "haproxy.log").open("w") as log:
             balancer = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
@@ -136,6 +176,8 @@ def _wait_for(url: str, timeout: float = 30) -> None:
 class Load(NamedTuple):
     rate: float
     replies: Dict[str, List[List[dict]]]
+    # Citizens whose message got no answer but an error (from the load balancer, or no connection).
+    errors: List[str] = []
 
 
 def file_at_once(seva: Cluster, citizens: int, tag: str) -> Load:
@@ -151,10 +193,47 @@ def file_at_once(seva: Cluster, citizens: int, tag: str) -> Load:
     return Load(citizens * len(FILING) / elapsed, {f"{tag}-{n}": r for n, r in enumerate(replies)})
 
 
+def file_while(seva: Cluster, workers: int, tag: str, busy: threading.Event) -> Load:
+    """Citizens file one after another on `workers` threads, a new one while `busy` is set."""
+    numbers = itertools.count()
+    replies: Dict[str, List[List[dict]]] = {}
+    errors: List[str] = []
+
+    def worker() -> None:
+        while busy.is_set():
+            sender = f"{tag}-{next(numbers)}"
+            try:
+                replies[sender] = [seva.say(sender, message) for message in FILING]
+            except requests.RequestException as error:
+                errors.append(f"{sender}: {error}")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Load(len(replies) * len(FILING) / (time.perf_counter() - started), replies, errors)
+
+
+def rolling_restart(seva: Cluster, workers: int, tag: str) -> Load:
+    """Every replica restarted, one at a time, while citizens file."""
+    busy = threading.Event()
+    busy.set()
+    with ThreadPoolExecutor(1) as pool:
+        filing = pool.submit(file_while, seva, workers, tag, busy)
+        try:
+            for index in range(1, len(seva.replicas) + 1):
+                seva.restart(index)
+        finally:
+            busy.clear()
+        return filing.result()
+
+
 def problems(seva: Cluster, load: Load) -> List[str]:
     """What went wrong under load: a message without an answer, a filing without its number, a complaint filed
-    twice or not at all, a citizen's messages kept out of the order they were sent."""
-    found = []
+    twice or not at all, a citizen's messages kept out of the order they were sent or handled twice."""
+    found = list(load.errors)
     tracker = create_engine(POSTGRES_URL)
     grievances = create_engine(seva.database_url)
     try:
@@ -189,7 +268,14 @@ def main() -> int:
     parser.add_argument("--citizens", type=int, default=20)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="let the replicas share every core")
+    parser.add_argument(
+        "--config-for", nargs="+", metavar="HOST:PORT", help="print HAProxy's configuration for these replicas and stop"
+    )
+    parser.add_argument("--bind", default=":5005", help="where HAProxy listens (with --config-for)")
     args = parser.parse_args()
+    if args.config_for:
+        print(haproxy_config(args.bind, args.config_for), end="")
+        return 0
     rates: Dict[int, float] = {}
     failed = False
     for count in args.replicas:
@@ -208,6 +294,18 @@ def main() -> int:
         for problem in found:
             print(f"  {problem}")
         failed = failed or bool(found)
+        if count > 1:
+            with cluster(count, pin=args.pin) as seva:
+                restarted = rolling_restart(seva, max(2, args.citizens // 4), f"rolling-{uuid.uuid4().hex[:6]}")
+                found = problems(seva, restarted)
+            print(
+                f"rolling restart of {count} replicas, one at a time, while citizens filed: {len(restarted.replies)} "
+                f"citizens, {restarted.rate:.1f} messages/s; "
+                + ("none lost, none answered twice, each complaint filed once" if not found else "PROBLEMS:")
+            )
+            for problem in found:
+                print(f"  {problem}")
+            failed = failed or bool(found)
     if 1 in rates:
         for count, rate in rates.items():
             if count != 1:

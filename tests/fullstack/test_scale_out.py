@@ -2,10 +2,12 @@
 PostgreSQL tracker store and one Redis lock store, with citizens filing at the same time."""
 
 import re
+import uuid
 
 import pytest
 
 from scripts import scale
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.fullstack
 
@@ -17,7 +19,8 @@ def two_replicas(trained_model):
 
 
 def test_citizens_filing_at_once_across_two_replicas_are_each_heard_in_order_and_filed_once(two_replicas):
-    load = scale.file_at_once(two_replicas, citizens=6, tag="scale-test")
+    # The tracker store outlives the run: each run's citizens are new to it.
+    load = scale.file_at_once(two_replicas, citizens=6, tag=f"scale-{uuid.uuid4().hex[:6]}")
     assert scale.problems(two_replicas, load) == []
     # Both replicas took messages: the load balancer's log names the server of each request.
     served = set(re.findall(r"rasa/(rasa\d)", (two_replicas.logs / "haproxy.log").read_text()))
@@ -30,3 +33,32 @@ def test_the_load_balancers_configuration_is_valid_for_any_number_of_replicas(tm
         config.write_text(scale.haproxy_config("127.0.0.1:8080", replicas))
         assert scale.subprocess.run(["haproxy", "-c", "-q", "-f", str(config)]).returncode == 0
         assert config.read_text().count(" check\n") == len(replicas)
+
+
+def test_the_service_files_are_valid_systemd_units(tmp_path):
+    """As an operator installs them under /opt/seva: here pointed at this checkout, whose programs exist."""
+    units = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+    assert {u.name for u in units} == {
+        "seva-rasa@.service",
+        "seva-actions@.service",
+        "seva-staff.service",
+        "seva-notifier.service",
+    }
+    environment = tmp_path / "seva.env"
+    environment.write_text((ROOT / "deploy" / "seva.env.example").read_text())
+    for unit in units:
+        text = unit.read_text().replace("/opt/seva", str(ROOT)).replace("/etc/seva/seva.env", str(environment))
+        name = unit.name.replace("@.", "@1.")
+        (tmp_path / name).write_text(text.replace("User=seva\n", ""))
+        checked = scale.subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(tmp_path / name)], capture_output=True, text=True
+        )
+        assert checked.returncode == 0 and not checked.stderr.strip(), (unit.name, checked.stderr)
+
+
+def test_a_rolling_restart_while_citizens_file_loses_no_message_and_answers_none_twice(two_replicas):
+    restarted = scale.rolling_restart(two_replicas, workers=3, tag=f"rolling-{uuid.uuid4().hex[:6]}")
+    assert scale.problems(two_replicas, restarted) == []
+    # Citizens kept filing while one replica and then the other was down.
+    assert len(restarted.replies) >= 6
+    assert all(two_replicas.stat(f"rasa{i}")["status"] == "UP" for i in (1, 2))
