@@ -36,20 +36,12 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench_rasa import FILING  # noqa: E402
 from seva.models import Complaint  # noqa: E402
 from tests.helpers import MODEL, POSTGRES_URL, production_env  # noqa: E402
 from tests.servers import Servers, free_port  # noqa: E402
 
 HAPROXY_TEMPLATE = ROOT / "deploy" / "haproxy.cfg.j2"
-# A citizen files one complaint and asks after it: what, where and which town in one message, no photo, no pin.
-FILING = (
-    "hello",
-    "the streetlight outside my house is not working since 3 days, Model Town Jalandhar",
-    "skip",
-    "skip",
-    "yes",
-    "what is the status of my complaint",
-)
 
 
 class Cluster(NamedTuple):
@@ -263,6 +255,14 @@ def problems(seva: Cluster, load: Load) -> List[str]:
     return found
 
 
+def report(figures: str, found: List[str], fine: str) -> bool:
+    """Prints the figures and what went wrong, or `fine`; whether anything did."""
+    print(f"{figures}; {fine if not found else 'PROBLEMS:'}")
+    for problem in found:
+        print(f"  {problem}")
+    return bool(found)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--citizens", type=int, default=20)
@@ -284,28 +284,22 @@ def main() -> int:
                 # Each replica's first message loads what is loaded lazily.
                 replica.say(f"warm-{uuid.uuid4().hex[:6]}-{i}", "hello")
             load = file_at_once(seva, args.citizens, f"scale{count}-{uuid.uuid4().hex[:6]}")
-            found = problems(seva, load)
+            failed |= report(
+                f"{count} replica(s): {load.rate:.1f} messages/s, {args.citizens} citizens filing at once "
+                f"({args.citizens * len(FILING)} messages)",
+                problems(seva, load),
+                "every conversation complete, in order, each complaint filed once",
+            )
         rates[count] = load.rate
-        print(
-            f"{count} replica(s): {load.rate:.1f} messages/s, {args.citizens} citizens filing at once "
-            f"({args.citizens * len(FILING)} messages); "
-            + ("every conversation complete, in order, each complaint filed once" if not found else "PROBLEMS:")
-        )
-        for problem in found:
-            print(f"  {problem}")
-        failed = failed or bool(found)
         if count > 1:
             with cluster(count, pin=args.pin) as seva:
                 restarted = rolling_restart(seva, max(2, args.citizens // 4), f"rolling-{uuid.uuid4().hex[:6]}")
-                found = problems(seva, restarted)
-            print(
-                f"rolling restart of {count} replicas, one at a time, while citizens filed: {len(restarted.replies)} "
-                f"citizens, {restarted.rate:.1f} messages/s; "
-                + ("none lost, none answered twice, each complaint filed once" if not found else "PROBLEMS:")
-            )
-            for problem in found:
-                print(f"  {problem}")
-            failed = failed or bool(found)
+                failed |= report(
+                    f"rolling restart of {count} replicas, one at a time, while citizens filed: "
+                    f"{len(restarted.replies)} citizens, {restarted.rate:.1f} messages/s",
+                    problems(seva, restarted),
+                    "none lost, none answered twice, each complaint filed once",
+                )
     if 1 in rates:
         for count, rate in rates.items():
             if count != 1:

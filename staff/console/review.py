@@ -5,7 +5,7 @@ Seva was unsure of or got wrong, and the trainer's decision on each. The same in
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Tuple
 from urllib.parse import urlencode
@@ -37,19 +37,21 @@ def register(app: Sanic, services: Services) -> None:
         app.add_route(handler, uri, methods=[method], name=f"console_{method.lower()}_review_{handler.__name__}")
 
 
-def _since(request: Request) -> Optional[date]:
+def _since(request: Request) -> Optional[float]:
+    """The Unix time the inbox's conversations start from: `since` is a day (the page's date field) or a moment in
+    ISO 8601, in UTC unless it says otherwise."""
     asked = request.args.get("since")
     if not asked:
         return None
     try:
-        return date.fromisoformat(asked)
+        moment = datetime.fromisoformat(asked)
     except ValueError:
         raise ConsoleError(422, "error_invalid") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def _read(request: Request, since: Optional[date]) -> List[Entry]:
-    moment = datetime.combine(since, datetime.min.time(), timezone.utc).timestamp() if since else None
-    _, entries = inbox.read(request.app.ctx.review_log, Path(request.app.ctx.endpoints), moment)
+def _read(request: Request, since: Optional[float]) -> List[Entry]:
+    _, entries = inbox.read(request.app.ctx.review_log, Path(request.app.ctx.endpoints), since)
     return entries
 
 
@@ -76,7 +78,7 @@ async def _show(
         total=len(shown),
         cells=known_cells,
         cell=cell,
-        since=since.isoformat() if since else "",
+        since=request.args.get("since") or "",
         intents=intents(),
         services=sorted(request.app.ctx.catalogue.services),
         reasons=REASONS,
@@ -135,5 +137,9 @@ async def decide(request: Request) -> HTTPResponse:
             )
     except Refused as refused:
         return await _show(request, problem=f"review_refused_{refused.reason}", status=422)
-    back = {"done": DISCARD if choice == DISCARD else ACCEPT, "cell": request.args.get("cell"), "since": since}
+    back = {
+        "done": DISCARD if choice == DISCARD else ACCEPT,
+        "cell": request.args.get("cell"),
+        "since": request.args.get("since"),
+    }
     return response.redirect("/review?" + urlencode({k: v for k, v in back.items() if v}), status=303)
