@@ -115,7 +115,7 @@ serve: $(MODEL) migrate
 	RASA_URL=$${RASA_URL:-http://localhost:$(RASA_PORT)} $(BIN)/python -m notifier & notifier=$$!; \
 	trap "kill $$actions $$staff $$notifier 2>/dev/null" EXIT INT TERM; \
 	$(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials $$credentials --enable-api \
-		--port $(RASA_PORT) --auth-token "$$RASA_AUTH_TOKEN"
+		--port $(RASA_PORT) --auth-token="$$RASA_AUTH_TOKEN"
 
 migrate: venv
 	$(BIN)/python -m staff.cli migrate

@@ -109,8 +109,8 @@ class Servers:
                 "--credentials",
                 str(self.credentials),
                 "--enable-api",
-                "--auth-token",
-                self.token,
+                # Joined with "=": a token may begin with "-", which would be read as an option.
+                f"--auth-token={self.token}",
                 "--port",
                 str(self.rasa_port),
             ],
