@@ -1,8 +1,9 @@
-"""The review inbox's two uses, apart from the terminal that `make review` talks through: read the inbox from the
-conversations Rasa keeps, and decide about one of its messages."""
+"""The review inbox's uses, shared by `make review` at the terminal and the console's review page: read the inbox
+from the conversations Rasa keeps, from a moment on, and decide about one of its messages."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -11,7 +12,13 @@ from seva.review_log import ACCEPTED, DISCARDED, RELABELLED, AlreadyDecided, Dec
 from trainer.conversations import conversations, tracker_store_url
 from trainer.training_data import add_example
 
-__all__ = ["ACCEPTED", "DISCARDED", "RELABELLED", "decide", "read"]
+__all__ = ["ACCEPTED", "DISCARDED", "RELABELLED", "decide", "read", "since"]
+
+
+def since(value: str) -> float:
+    """The Unix time of a day or a moment in ISO 8601 (UTC unless it says otherwise); ValueError if it is neither."""
+    moment = datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def read(log: ReviewLog, endpoints: Path, since: Optional[float] = None) -> Tuple[str, List[Entry]]:

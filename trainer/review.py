@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Sequence, TextIO, Tuple
 
@@ -36,15 +35,10 @@ NONE = "-"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make review", description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoints", type=Path, help="the endpoints file whose tracker store to read (ENDPOINTS)")
-    parser.add_argument("--since", type=_moment, help="only conversations from this day or time on (ISO 8601)")
+    parser.add_argument("--since", type=inbox.since, help="only conversations from this day or time on (ISO 8601)")
     parser.add_argument("--data", type=Path, help="the folder of the cells' training data (TRAINING_DATA_DIR)")
     parser.add_argument("--as", dest="trainer", default=getpass.getuser(), help="who decides (you)")
     return parser
-
-
-def _moment(value: str) -> float:
-    moment = datetime.fromisoformat(value)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _read(entry: Entry) -> str:

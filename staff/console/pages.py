@@ -35,6 +35,7 @@ from seva.workflow import (
     ASSIGN,
     CLOSEDAFTERREJECTION,
     CLOSEDAFTERRESOLUTION,
+    COMPLAINT_ROLES,
     CONFLICT_REASONS,
     FORBIDDEN_REASONS,
     LME,
@@ -43,6 +44,7 @@ from seva.workflow import (
     PENDINGFORREASSIGNMENT,
     REJECTED,
     RESOLVED,
+    REVIEW_ROLES,
     STAFF_ACTIONS,
     Refused,
     may_view,
@@ -103,6 +105,8 @@ def register(app: Sanic, services: Services) -> None:
         lstrip_blocks=True,
     )
     app.ctx.pages.filters["local"] = lambda moment: moment.astimezone(LOCAL_TZ).strftime("%d %b %Y, %H:%M")
+    # Which pages a member's role reaches, as the workflow says: the menu shows those.
+    app.ctx.pages.globals.update(COMPLAINT_ROLES=COMPLAINT_ROLES, REVIEW_ROLES=REVIEW_ROLES)
     app.static("/static", HERE / "static", name="console_static")
     for handler, uri, method in (
         (home, "/", "GET"),

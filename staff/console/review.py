@@ -5,7 +5,6 @@ Seva was unsure of or got wrong, and the trainer's decision on each. The same in
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import List, Optional, Tuple
 from urllib.parse import urlencode
@@ -44,10 +43,9 @@ def _since(request: Request) -> Optional[float]:
     if not asked:
         return None
     try:
-        moment = datetime.fromisoformat(asked)
+        return inbox.since(asked)
     except ValueError:
         raise ConsoleError(422, "error_invalid") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _read(request: Request, since: Optional[float]) -> List[Entry]:
