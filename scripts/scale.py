@@ -95,9 +95,12 @@ class Cluster(NamedTuple):
         return answer.json()
 
 
-def haproxy_config(bind: str, replicas: Sequence[str], admin_socket: Optional[Path] = None) -> str:
+def haproxy_config(
+    bind: str, replicas: Sequence[str], admin_socket: Optional[Path] = None, receivers: Sequence[str] = ()
+) -> str:
+    """HAProxy over these replicas; with `receivers`, Meta's webhooks go to those WhatsApp receivers."""
     template = Template(HAPROXY_TEMPLATE.read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True)
-    return template.render(bind=bind, replicas=replicas, admin_socket=admin_socket)
+    return template.render(bind=bind, replicas=replicas, admin_socket=admin_socket, receivers=receivers)
 
 
 @contextmanager
@@ -272,9 +275,12 @@ def main() -> int:
         "--config-for", nargs="+", metavar="HOST:PORT", help="print HAProxy's configuration for these replicas and stop"
     )
     parser.add_argument("--bind", default=":5005", help="where HAProxy listens (with --config-for)")
+    parser.add_argument(
+        "--receivers", nargs="*", default=[], metavar="HOST:PORT", help="WhatsApp receivers (with --config-for)"
+    )
     args = parser.parse_args()
     if args.config_for:
-        print(haproxy_config(args.bind, args.config_for), end="")
+        print(haproxy_config(args.bind, args.config_for, receivers=args.receivers), end="")
         return 0
     rates: Dict[int, float] = {}
     failed = False

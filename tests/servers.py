@@ -220,3 +220,41 @@ class StaffApiServer:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+class ReceiverServer:
+    """The WhatsApp receiver (`python -m connectors.whatsapp.receiver`) in a process of its own, handing what it
+    takes in to the `rasa run` at `rasa_url`."""
+
+    def __init__(self, env: Dict[str, str], rasa_url: str, log: Path, cpu: Optional[int] = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.webhook_url = f"{self.url}/webhooks/whatsapp/webhook"
+        self.env = {**os.environ, **env, "RASA_URL": rasa_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+        self.log, self.cpu = log, cpu
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout: float = 60) -> ReceiverServer:
+        command = [str(BIN / "python"), "-m", "connectors.whatsapp.receiver", "--port", str(self.port)]
+        if self.cpu is not None:
+            command = ["taskset", "-c", str(self.cpu)] + command
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the receiver exited early:\n{self.log.read_text()}")
+            try:
+                if requests.get(self.url, timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"the receiver is not up after {timeout} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        assert self.process is not None, "the receiver was not started"
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()

@@ -8,14 +8,10 @@ talking to the Graph API (`whatsapp_cloud`) and remembering message ids (`store`
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import re
-import time
-from dataclasses import asdict, replace
-from datetime import timedelta
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
@@ -26,9 +22,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.apologies import NO_ANSWER, SERVICE_DOWN, apology
+from connectors.apologies import NO_ANSWER
 from connectors.conversations import ConversationKeeper
-from connectors.whatsapp.payload import Inbound, MalformedPayload, parse_notification, read_json
+from connectors.whatsapp.payload import Inbound, MalformedPayload, read_handed_on
+from connectors.whatsapp.reception import SIGNATURE, Apologiser, Reception, same
 from connectors.whatsapp.store import ChannelStore
 from seva import bootstrap
 from seva.bootstrap import Services
@@ -58,7 +55,6 @@ from whatsapp_cloud.messages import (
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024
 # What Rasa reads when a citizen sends something Seva cannot read (audio, stickers, ...): an intent.
 UNSUPPORTED = "/unsupported_message"
 # ... and what it reads, once a minute, for a citizen writing faster than their allowance.
@@ -66,7 +62,6 @@ TOO_MANY = "/too_many_messages"
 THROTTLED = "throttled"
 # How long a stopping replica gives the messages it holds to be answered.
 DRAIN_SECONDS = 20.0
-APOLOGY_EVERY = 600.0
 # ... and for a photo the Graph API would not give (the citizen is asked to send it again).
 PHOTO_NOT_RECEIVED = "/photo_not_received"
 
@@ -233,16 +228,10 @@ class WhatsAppInput(InputChannel):
         return cls(settings, services)
 
     def __init__(self, settings: WhatsAppSettings, services: Services):
-        self.app_secret = settings.app_secret.encode()
-        self.verify_token = settings.verify_token
         self.media_dir = services.settings.media_dir
         self.missed_call_token = settings.missed_call_token
         self.missed_call_template = settings.missed_call_template
-        self.store = ChannelStore(
-            services.database,
-            keep_seen=timedelta(days=settings.message_id_days),
-            lease=timedelta(seconds=settings.redeliver_after_seconds),
-        )
+        self.store = ChannelStore.for_settings(services.database, settings)
         # How often this replica looks for messages taken in but never handled (by it or another one).
         self.sweep_seconds = min(settings.redeliver_after_seconds / 2, 30.0)
         self._sweeper: Optional[asyncio.Task] = None
@@ -251,10 +240,10 @@ class WhatsAppInput(InputChannel):
         self._stopping = asyncio.Event()
         self.citizens = services.citizens
         self.services = services
-        # When each citizen was last told that Seva cannot answer: once is enough while a fault lasts.
-        self._apologised: Dict[str, float] = {}
         self.throttle = services.throttle
         self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
+        self.apologise = Apologiser(self.api, services)
+        self.reception = Reception(settings.app_secret, settings.verify_token, self.store, self.apologise)
         # The last task of each sender: the next message of that sender waits for it, to keep their order.
         self._tails: Dict[str, asyncio.Task] = {}
         # Ids of the messages this replica holds and has not finished: never handed to Rasa twice at once.
@@ -273,59 +262,32 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            mode = request.args.get("hub.mode")
-            token = request.args.get("hub.verify_token") or ""
-            if mode == "subscribe" and self.verify_token and _same(token, self.verify_token):
-                return response.text(request.args.get("hub.challenge") or "")
-            return response.text("verification failed", status=403)
+            challenge = self.reception.challenge(request.args)
+            if challenge is None:
+                return response.text("verification failed", status=403)
+            return response.text(challenge)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            taken = await self.reception.take_in(request.body or b"", request.headers.get(SIGNATURE))
+            for message in taken.new:
+                await self._admit(message, on_new_message)
+            return response.json(taken.answer, status=taken.status)
+
+        @webhook.route("/taken", methods=["POST"])
+        async def taken_by_receiver(request: Request) -> HTTPResponse:
+            """Messages the receiver took in and recorded, signed by it with the app secret."""
             body = request.body or b""
-            if len(body) > MAX_BODY_BYTES:
-                return response.json({"error": "body too large"}, status=413)
-            if not self.signed(body, request.headers.get("X-Hub-Signature-256")):
+            if not self.reception.signed(body, request.headers.get(SIGNATURE)):
                 return response.json({"error": "missing or wrong signature"}, status=403)
             try:
-                notification = parse_notification(read_json(body))
+                messages = read_handed_on(body)
             except MalformedPayload as error:
-                return response.json({"error": f"malformed notification: {error}"}, status=400)
-            for status in notification.statuses:
-                logger.info(
-                    "WhatsApp status %s for %s: %s %s",
-                    status.get("status"),
-                    masked(str(status.get("recipient_id") or "")),
-                    status.get("id"),
-                    status.get("errors") or "",
-                )
-            for reported in notification.errors:
-                logger.warning("WhatsApp reported an error: %s", reported)
-            for system in notification.system:
-                # A number changed, or the like: news for the logs, not a message to answer.
-                logger.info("WhatsApp system update: %s", system.get("type") if isinstance(system, dict) else "unknown")
-            unrecorded = 0
-            for message in notification.messages:
-                try:
-                    new = await asyncio.to_thread(self._taken_in, message)
-                except SQLAlchemyError:
-                    # Not handed to Rasa, which would answer from an empty conversation: Meta delivers it again
-                    # (the 503 below) until the database is back, and the citizen hears why they wait.
-                    logger.exception("Could not record WhatsApp message %s", message.message_id)
-                    unrecorded += 1
-                    await self._apologise(message, SERVICE_DOWN)
-                    continue
-                if not new:
-                    logger.info("WhatsApp message %s delivered again: ignored", message.message_id)
-                elif self.throttle.allow(message.sender):
-                    self._enqueue(message, on_new_message)
-                elif self.throttle.first_refusal(message.sender):
-                    self._enqueue(replace(message, kind=THROTTLED), on_new_message)
-                else:
-                    logger.warning("WhatsApp message %s: its sender writes too fast, not read", message.message_id)
-                    await self._quietly_handled(message.message_id)
-            if unrecorded:
-                return response.json({"error": "the database is down; deliver again later"}, status=503)
-            return response.json({"status": "received"})
+                return response.json({"error": f"malformed hand-on: {error}"}, status=400)
+            for message in messages:
+                if message.message_id not in self._in_hand:
+                    await self._admit(message, on_new_message)
+            return response.json({"status": "handling"}, status=202)
 
         @webhook.route("/missed_call", methods=["POST"])
         async def missed_call(request: Request) -> HTTPResponse:
@@ -334,7 +296,7 @@ class WhatsAppInput(InputChannel):
             token = request.headers.get("X-Seva-Token") or request.headers.get("Authorization", "").removeprefix(
                 "Bearer "
             )
-            if not _same(token, self.missed_call_token):
+            if not same(token, self.missed_call_token):
                 return response.json({"error": "wrong token"}, status=401)
             caller = _caller(request)
             if caller is None:
@@ -415,16 +377,15 @@ class WhatsAppInput(InputChannel):
             logger.info("Queued reply %s to %s: %s", reply.key, masked(reply.recipient), outcome)
             await _quietly(asyncio.to_thread(self.store.dequeue, reply.key, delivered))
 
-    def _taken_in(self, message: Inbound) -> bool:
-        """Records the message; False if it was seen before (and is handled or being handled)."""
-        return self.store.first_time(message.message_id, message.sender, json.dumps(asdict(message)))
-
-    def signed(self, body: bytes, header: Optional[str]) -> bool:
-        """Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body with the app secret."""
-        if not header or not header.startswith("sha256="):
-            return False
-        expected = hmac.new(self.app_secret, body, hashlib.sha256).hexdigest()
-        return _same(header[len("sha256=") :].strip().lower(), expected)
+    async def _admit(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Hands a message taken in to Rasa, unless its sender writes faster than their allowance."""
+        if self.throttle.allow(message.sender):
+            self._enqueue(message, on_new_message)
+        elif self.throttle.first_refusal(message.sender):
+            self._enqueue(replace(message, kind=THROTTLED), on_new_message)
+        else:
+            logger.warning("WhatsApp message %s: its sender writes too fast, not read", message.message_id)
+            await self._quietly_handled(message.message_id)
 
     def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         self._in_hand.add(message.message_id)
@@ -463,12 +424,12 @@ class WhatsAppInput(InputChannel):
             )
         except Exception:  # one bad message must not stop the sender's later ones; it is tried again later
             logger.exception("Could not handle WhatsApp message %s from %s", message.message_id, masked(message.sender))
-            await self._apologise(message, NO_ANSWER)
+            await self.apologise(message, NO_ANSWER)
             return
         if not output.replies:
             # Rasa answered nothing: a custom action failed (the action server is down). Never silence.
             logger.error("No reply to WhatsApp message %s: the action server may be down", message.message_id)
-            await self._apologise(message, NO_ANSWER)
+            await self.apologise(message, NO_ANSWER)
         await self._quietly_handled(message.message_id)
 
     async def _to_operator(self, message: Inbound) -> bool:
@@ -484,18 +445,6 @@ class WhatsAppInput(InputChannel):
             logger.exception("Could not read the hand-over of %s", masked(message.sender))
             return False
         return True
-
-    async def _apologise(self, message: Inbound, kind: str) -> None:
-        """Says, in the citizen's language, that Seva cannot answer now; at most once in APOLOGY_EVERY each."""
-        now = time.monotonic()
-        if now - self._apologised.get(message.sender, -APOLOGY_EVERY) < APOLOGY_EVERY:
-            return
-        self._apologised[message.sender] = now
-        text = await asyncio.to_thread(apology, self.services, message.sender, message.text, kind)
-        try:
-            await self.api.send(text_body(message.sender, text))
-        except SendError as error:
-            logger.error("Could not tell %s that Seva cannot answer now: %s", masked(message.sender), error)
 
     async def _to_rasa(self, message: Inbound) -> tuple:
         """The text Rasa reads and the metadata the form reads (photo, location)."""
@@ -547,11 +496,6 @@ class WhatsAppInput(InputChannel):
 def options(buttons: List[Dict[Text, Any]]) -> List[Tuple[str, str]]:
     """(title, payload) of each button, as the citizen may type the title instead of tapping it."""
     return [(str(b.get("title") or ""), str(b.get("payload") or b.get("title") or "")) for b in buttons]
-
-
-def _same(given: str, expected: str) -> bool:
-    """A constant-time comparison that takes any characters a client may send."""
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 def _caller(request: Request) -> Optional[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 from seva.text import MAX_READ
@@ -136,3 +136,22 @@ def _float(value: Any) -> Optional[float]:
     except (TypeError, ValueError):
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+def handed_on(messages: List[Inbound]) -> bytes:
+    """The body in which the receiver hands messages it took in to a Rasa replica (`read_handed_on` reads it)."""
+    return json.dumps({"messages": [asdict(m) for m in messages]}, ensure_ascii=False).encode("utf-8")
+
+
+def read_handed_on(body: bytes) -> List[Inbound]:
+    data = read_json(body)
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise MalformedPayload('not a hand-on: {"messages": [...]}')
+    try:
+        read = [Inbound(**m) for m in messages]
+    except TypeError as error:
+        raise MalformedPayload(f"not a message taken in ({error})") from None
+    if not all(isinstance(m.message_id, str) and isinstance(m.sender, str) and isinstance(m.kind, str) for m in read):
+        raise MalformedPayload("a message taken in has an id, a sender and a type")
+    return read

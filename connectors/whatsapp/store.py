@@ -18,6 +18,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select, 
 from sqlalchemy.exc import IntegrityError
 
 from seva.matching import normalise
+from seva.settings import WhatsAppSettings
 from seva.storage import Base, Database, aware, utcnow
 
 CHOICE_TTL = timedelta(days=1)
@@ -96,6 +97,14 @@ class ChannelStore:
         self.lease = lease
         self._forgotten_at: Optional[datetime] = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, database: Database, settings: WhatsAppSettings) -> ChannelStore:
+        return cls(
+            database,
+            keep_seen=timedelta(days=settings.message_id_days),
+            lease=timedelta(seconds=settings.redeliver_after_seconds),
+        )
 
     def first_time(
         self, message_id: str, sender_id: str, payload: Optional[str] = None, now: Optional[datetime] = None

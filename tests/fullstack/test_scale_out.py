@@ -29,10 +29,13 @@ def test_citizens_filing_at_once_across_two_replicas_are_each_heard_in_order_and
 
 def test_the_load_balancers_configuration_is_valid_for_any_number_of_replicas(tmp_path):
     for replicas in (["127.0.0.1:5005"], [f"10.0.0.{i}:5005" for i in range(1, 5)]):
-        config = tmp_path / "haproxy.cfg"
-        config.write_text(scale.haproxy_config("127.0.0.1:8080", replicas))
-        assert scale.subprocess.run(["haproxy", "-c", "-q", "-f", str(config)]).returncode == 0
-        assert config.read_text().count(" check\n") == len(replicas)
+        for receivers in ([], ["127.0.0.1:5006"], ["10.0.0.1:5006", "10.0.0.2:5006"]):
+            config = tmp_path / "haproxy.cfg"
+            config.write_text(scale.haproxy_config("127.0.0.1:8080", replicas, receivers=receivers))
+            assert scale.subprocess.run(["haproxy", "-c", "-q", "-f", str(config)]).returncode == 0
+            # Each replica once, or twice (the citizen-hashed backend) beside the receivers.
+            servers = len(replicas) * (2 if receivers else 1) + len(receivers)
+            assert config.read_text().count(" check\n") == servers
 
 
 def test_the_service_files_are_valid_systemd_units(tmp_path):
@@ -43,6 +46,7 @@ def test_the_service_files_are_valid_systemd_units(tmp_path):
         "seva-actions@.service",
         "seva-staff.service",
         "seva-notifier.service",
+        "seva-receiver.service",
     }
     environment = tmp_path / "seva.env"
     environment.write_text((ROOT / "deploy" / "seva.env.example").read_text())
