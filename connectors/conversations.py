@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Optional
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.tracker_store import CachingSQLTrackerStore
 from seva.bootstrap import Services
 from seva.masking import masked
 
@@ -90,6 +91,8 @@ def _erase(store: Any, sender_id: str) -> None:
         with store.session_scope() as session:
             session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete()
             session.commit()
+        if isinstance(store, CachingSQLTrackerStore):
+            store.forget(sender_id)
     elif isinstance(store, InMemoryTrackerStore):
         store.store.pop(sender_id, None)
     elif isinstance(store, RedisTrackerStore):

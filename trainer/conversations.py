@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
+# Rasa's SQL tracker store, and Seva's on the same table (connectors/tracker_store.py), by their `type` in lower case.
+SQL_STORES = frozenset({"sql", "connectors.tracker_store.cachingsqltrackerstore"})
 
 
 class NotKept(Exception):
@@ -29,7 +31,7 @@ def tracker_store_url(endpoints: Path, environ: Optional[Mapping[str, str]] = No
         {name for value in written.values() for name in _VARIABLE.findall(str(value)) if name not in environ}
     )
     store = {key: _VARIABLE.sub(lambda m: environ.get(m.group(1), ""), str(value)) for key, value in written.items()}
-    if str(store.get("type", "")).lower() != "sql":
+    if str(store.get("type", "")).lower() not in SQL_STORES:
         raise NotKept(f"{endpoints} keeps conversations in memory only: set a SQL tracker_store to review them")
     dialect = store.get("dialect") or "sqlite"
     if dialect == "sqlite":
