@@ -16,13 +16,13 @@ import json
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 CACHED_CONVERSATIONS = 1000
 
@@ -64,17 +64,22 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             stored = known.handed if known is not None and ours else self._stored_in_session(session, sender_id)
             new = list(itertools.islice(tracker.events, stored, None))
-            rows = [self._row(sender_id, event) for event in new]
-            session.add_all(rows)
-            session.flush()
-            ids = [row.id for row in rows]
+            last_id = None
+            if new:
+                # One statement for the message's events (the ORM would send one each).
+                table = self.SQLEvent.__table__
+                session.execute(insert(table).values([_row(sender_id, event) for event in new]))
+                # The lock store lets no one else write this conversation meanwhile: the highest id is ours.
+                last_id = session.execute(
+                    select(func.max(table.c.id)).where(table.c.sender_id == sender_id)
+                ).scalar_one()
             session.commit()
         if known is not None and ours:
-            self._add(known, new, ids)
+            self._add(known, new, last_id)
             known.handed = len(tracker.events)
-        elif stored == 0 and ids:
+        elif stored == 0 and last_id is not None:
             # A conversation new to the database: what it holds now is all there is.
-            self._remember(sender_id, _Known(_latest_session(new), max(ids), len(ids), weakref.ref(tracker), len(new)))
+            self._remember(sender_id, _Known(_latest_session(new), last_id, len(new), weakref.ref(tracker), len(new)))
         else:
             self.forget(sender_id)
 
@@ -97,7 +102,8 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             .where(table.c.sender_id == sender_id, table.c.id > known.last_id)
             .order_by(table.c.id)
         ).all()
-        self._add(known, deserialise_events([json.loads(row.data) for row in later]), [row.id for row in later])
+        if later:
+            self._add(known, deserialise_events([json.loads(row.data) for row in later]), later[-1].id, len(later))
         self._known.move_to_end(sender_id)
         return known
 
@@ -126,26 +132,29 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         return known
 
     @staticmethod
-    def _add(known: _Known, events: List[Event], ids: List[int]) -> None:
-        if not ids:
+    def _add(known: _Known, events: List[Event], last_id: Optional[int], rows: Optional[int] = None) -> None:
+        """Adds events stored after those known, the last with the id `last_id`, in `rows` rows (one each)."""
+        if last_id is None:
             return
         known.events = _latest_session(known.events + events)
-        known.last_id, known.rows = max(ids), known.rows + len(ids)
+        known.last_id, known.rows = last_id, known.rows + (len(events) if rows is None else rows)
 
     def _stored_in_session(self, session: Any, sender_id: str) -> int:
         """How many events of the latest session are stored (Rasa's own count)."""
         return int(self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count())
 
-    def _row(self, sender_id: str, event: Event) -> Any:
-        data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+
+def _row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """The row Rasa's own store writes for an event."""
+    data = event.as_dict()
+    return dict(
+        sender_id=sender_id,
+        type_name=event.type_name,
+        timestamp=data.get("timestamp"),
+        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        action_name=data.get("name"),
+        data=json.dumps(data),
+    )
 
 
 def _latest_session(events: Iterable[Event]) -> List[Event]:
