@@ -30,7 +30,7 @@ TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva
 	seva/text.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
-.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile bench-scale haproxy \
+.PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile bench-scale deploy-tools \
 	bench-whatsapp bench-lifecycle bench-console browser services clean
 
 help:
@@ -143,11 +143,11 @@ test-unit: venv
 test-integration: services venv
 	$(BIN)/python -m pytest tests/integration
 
-test-fullstack: services browser haproxy $(MODEL)
+test-fullstack: services browser deploy-tools $(MODEL)
 	$(BIN)/python -m pytest tests/fullstack
 
 # The model is trained once; the full-stack and story tests and the held-out evaluation all use it.
-test: services browser haproxy validate $(MODEL)
+test: services browser deploy-tools validate $(MODEL)
 	$(BIN)/python -m pytest tests/unit tests/integration tests/fullstack
 	$(MAKE) --no-print-directory e2e
 	$(BIN)/python -m scripts.evaluate --model $(MODEL) --test-data tests/nlu --min-intent-accuracy $(MIN_INTENT_ACCURACY)
@@ -184,10 +184,10 @@ bench: services $(MODEL)
 profile: services $(MODEL)
 	$(BIN)/python -m scripts.profile_seva
 
-haproxy:
-	scripts/haproxy.sh
+deploy-tools:
+	scripts/deploy_tools.sh
 
-bench-scale: services haproxy $(MODEL)
+bench-scale: services deploy-tools $(MODEL)
 	$(BIN)/python -m scripts.scale
 
 bench-whatsapp: services $(MODEL)

@@ -96,11 +96,18 @@ class Cluster(NamedTuple):
 
 
 def haproxy_config(
-    bind: str, replicas: Sequence[str], admin_socket: Optional[Path] = None, receivers: Sequence[str] = ()
+    bind: str,
+    replicas: Sequence[str],
+    admin_socket: Optional[Path] = None,
+    receivers: Sequence[str] = (),
+    resolver: Optional[str] = None,
 ) -> str:
-    """HAProxy over these replicas; with `receivers`, Meta's webhooks go to those WhatsApp receivers."""
+    """HAProxy over these replicas; with `receivers`, Meta's webhooks go to those WhatsApp receivers; with
+    `resolver` (a DNS server), the servers' names are looked up there, again and again, as containers need."""
     template = Template(HAPROXY_TEMPLATE.read_text(encoding="utf-8"), trim_blocks=True, lstrip_blocks=True)
-    return template.render(bind=bind, replicas=replicas, admin_socket=admin_socket, receivers=receivers)
+    return template.render(
+        bind=bind, replicas=replicas, admin_socket=admin_socket, receivers=receivers, resolver=resolver
+    )
 
 
 @contextmanager
@@ -278,9 +285,10 @@ def main() -> int:
     parser.add_argument(
         "--receivers", nargs="*", default=[], metavar="HOST:PORT", help="WhatsApp receivers (with --config-for)"
     )
+    parser.add_argument("--resolver", metavar="HOST:PORT", help="a DNS server for the names (with --config-for)")
     args = parser.parse_args()
     if args.config_for:
-        print(haproxy_config(args.bind, args.config_for, receivers=args.receivers), end="")
+        print(haproxy_config(args.bind, args.config_for, receivers=args.receivers, resolver=args.resolver), end="")
         return 0
     rates: Dict[int, float] = {}
     failed = False

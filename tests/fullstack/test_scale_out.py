@@ -1,10 +1,12 @@
 """Seva scaled out for real: two replicas (each a `rasa run` and its action server) behind HAProxy, on one
 PostgreSQL tracker store and one Redis lock store, with citizens filing at the same time."""
 
+import importlib.util
 import re
 import uuid
 
 import pytest
+import yaml
 
 from scripts import scale
 from tests.helpers import ROOT
@@ -36,6 +38,50 @@ def test_the_load_balancers_configuration_is_valid_for_any_number_of_replicas(tm
             # Each replica once, or twice (the citizen-hashed backend) beside the receivers.
             servers = len(replicas) * (2 if receivers else 1) + len(receivers)
             assert config.read_text().count(" check\n") == servers
+
+
+def test_the_compose_file_is_valid_and_runs_every_process_of_the_guide():
+    checked = scale.subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "deploy" / "compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        env={**scale.os.environ, "SEVA_ENV_FILE": "seva.env.example"},
+    )
+    assert checked.returncode == 0, checked.stderr
+    services = yaml.safe_load(checked.stdout)["services"]
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "actions1",
+        "actions2",
+        "rasa1",
+        "rasa2",
+        "receiver",
+        "staff",
+        "notifier",
+        "haproxy",
+    }
+    # Each replica talks to its own action server; every Seva process finds the stores by their service names.
+    assert services["rasa1"]["environment"]["ACTION_ENDPOINT_URL"] == "http://actions1:5055/webhook"
+    assert services["rasa2"]["environment"]["ACTION_ENDPOINT_URL"] == "http://actions2:5055/webhook"
+    assert all(services[name]["environment"]["TRACKER_DB_HOST"] == "postgres" for name in ("rasa1", "rasa2", "migrate"))
+    # The modules the commands start are the project's own.
+    for name in ("actions1", "receiver", "staff", "notifier"):
+        module = services[name]["command"][services[name]["command"].index("-m") + 1]
+        assert importlib.util.find_spec(module) is not None, module
+
+
+def test_the_compose_load_balancer_is_the_template_rendered_for_its_services(tmp_path):
+    written = (ROOT / "deploy" / "haproxy.compose.cfg").read_text()
+    assert written == scale.haproxy_config(
+        ":5005", ["rasa1:5005", "rasa2:5005"], receivers=["receiver:5006"], resolver="127.0.0.11:53"
+    )
+    # The names resolve only among the containers: HAProxy starts without them and looks them up again.
+    assert (
+        scale.subprocess.run(["haproxy", "-c", "-q", "-f", str(ROOT / "deploy" / "haproxy.compose.cfg")]).returncode
+        == 0
+    )
 
 
 def test_the_service_files_are_valid_systemd_units(tmp_path):
