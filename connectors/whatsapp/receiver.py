@@ -74,17 +74,17 @@ class Receiver:
                 self._hand_on_in_turn(sender, messages)
             return response.json(taken.answer, status=taken.status)
 
-        @app.listener("before_server_start")
         async def open_session(app: Any, loop: Any) -> None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HAND_ON_SECONDS))
 
-        @app.listener("before_server_stop")
         async def finish_hand_ons(app: Any, loop: Any) -> None:
             if self._pending:
                 await asyncio.wait(self._pending, timeout=HAND_ON_SECONDS)
             if self._session is not None:
                 await self._session.close()
 
+        app.register_listener(open_session, "before_server_start")
+        app.register_listener(finish_hand_ons, "before_server_stop")
         return app
 
     def _hand_on_in_turn(self, sender: str, messages: List[Inbound]) -> None:
