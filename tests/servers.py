@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, TypeVar
 
 import requests
 
@@ -179,8 +179,14 @@ class Servers:
         return response.json()
 
 
-class StaffApiServer:
-    """`python -m staff.api` in a process of its own."""
+Started = TypeVar("Started", bound="ProcessServer")
+
+
+class ProcessServer:
+    """A Seva process of its own (`python -m <module>`), up once its health check answers."""
+
+    what = "the process"
+    health = "/"
 
     def __init__(self, env: Dict[str, str], log: Path):
         self.port = free_port()
@@ -189,28 +195,27 @@ class StaffApiServer:
         self.log = log
         self.process: Optional[subprocess.Popen] = None
 
-    def start(self, timeout: float = 60) -> StaffApiServer:
+    def arguments(self) -> List[str]:
+        raise NotImplementedError
+
+    def start(self: Started, timeout: float = 60) -> Started:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "python"), "-m", "staff.api", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                [str(BIN / "python"), *self.arguments()], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the staff API exited early:\n{self.log.read_text()}")
+                raise RuntimeError(f"{self.what} exited early:\n{self.log.read_text()}")
             try:
-                if requests.get(f"{self.url}/health", timeout=2).ok:
+                if requests.get(f"{self.url}{self.health}", timeout=2).ok:
                     return self
             except requests.RequestException:
                 time.sleep(0.2)
-        raise RuntimeError(f"the staff API is not up after {timeout} s:\n{self.log.read_text()}")
+        raise RuntimeError(f"{self.what} is not up after {timeout} s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
-        assert self.process is not None, "the staff API was not started"
+        assert self.process is not None, f"{self.what} was not started"
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
@@ -222,39 +227,25 @@ class StaffApiServer:
         return self.process is not None and self.process.poll() is None
 
 
-class ReceiverServer:
+class StaffApiServer(ProcessServer):
+    """`python -m staff.api` in a process of its own."""
+
+    what = "the staff API"
+    health = "/health"
+
+    def arguments(self) -> List[str]:
+        return ["-m", "staff.api", "--host", "127.0.0.1", "--port", str(self.port)]
+
+
+class ReceiverServer(ProcessServer):
     """The WhatsApp receiver (`python -m connectors.whatsapp.receiver`) in a process of its own, handing what it
     takes in to the `rasa run` at `rasa_url`."""
 
-    def __init__(self, env: Dict[str, str], rasa_url: str, log: Path, cpu: Optional[int] = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    what = "the receiver"
+
+    def __init__(self, env: Dict[str, str], rasa_url: str, log: Path):
+        super().__init__({**env, "RASA_URL": rasa_url}, log)
         self.webhook_url = f"{self.url}/webhooks/whatsapp/webhook"
-        self.env = {**os.environ, **env, "RASA_URL": rasa_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-        self.log, self.cpu = log, cpu
-        self.process: Optional[subprocess.Popen] = None
 
-    def start(self, timeout: float = 60) -> ReceiverServer:
-        command = [str(BIN / "python"), "-m", "connectors.whatsapp.receiver", "--port", str(self.port)]
-        if self.cpu is not None:
-            command = ["taskset", "-c", str(self.cpu)] + command
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the receiver exited early:\n{self.log.read_text()}")
-            try:
-                if requests.get(self.url, timeout=2).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError(f"the receiver is not up after {timeout} s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        assert self.process is not None, "the receiver was not started"
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+    def arguments(self) -> List[str]:
+        return ["-m", "connectors.whatsapp.receiver", "--port", str(self.port)]
