@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.apologies import NO_ANSWER
 from connectors.conversations import ConversationKeeper
+from connectors.whatsapp.in_turn import InTurn
 from connectors.whatsapp.payload import Inbound, MalformedPayload, read_handed_on
 from connectors.whatsapp.reception import SIGNATURE, Apologiser, Reception, same
 from connectors.whatsapp.store import ChannelStore
@@ -244,8 +246,8 @@ class WhatsAppInput(InputChannel):
         self.api = GraphApi.from_settings(settings, fallback_language=self._template_language)
         self.apologise = Apologiser(self.api, services)
         self.reception = Reception(settings.app_secret, settings.verify_token, self.store, self.apologise)
-        # The last task of each sender: the next message of that sender waits for it, to keep their order.
-        self._tails: Dict[str, asyncio.Task] = {}
+        # Each sender's messages are handled one after another, in the order they came.
+        self._in_turn = InTurn()
         # Ids of the messages this replica holds and has not finished: never handed to Rasa twice at once.
         self._in_hand: Set[str] = set()
 
@@ -325,7 +327,7 @@ class WhatsAppInput(InputChannel):
             if self._sweeper is not None:
                 self._sweeper.cancel()
             # A reply cut off mid-send may reach the citizen twice once the message is handled again: finish first.
-            pending = list(self._tails.values())
+            pending = self._in_turn.pending()
             if pending:
                 logger.info("Stopping: finishing %d citizens' messages first", len(pending))
                 await asyncio.wait(pending, timeout=DRAIN_SECONDS)
@@ -389,20 +391,10 @@ class WhatsAppInput(InputChannel):
 
     def _enqueue(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         self._in_hand.add(message.message_id)
-        previous = self._tails.get(message.sender)
-        task = asyncio.ensure_future(self._in_turn(previous, message, on_new_message))
-        self._tails[message.sender] = task
+        task = self._in_turn.run(message.sender, partial(self._handle, message, on_new_message))
+        task.add_done_callback(partial(_forget, self._in_hand, message.message_id))
 
-        def forget(done: asyncio.Task, sender: str = message.sender, message_id: str = message.message_id) -> None:
-            self._in_hand.discard(message_id)
-            if self._tails.get(sender) is done:
-                del self._tails[sender]
-
-        task.add_done_callback(forget)
-
-    async def _in_turn(self, previous: Optional[asyncio.Task], message: Inbound, on_new_message) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
+    async def _handle(self, message: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         output = WhatsAppOutput(self.api, self.store, reply_to=message.message_id, media_dir=self.media_dir)
         try:
             # When they last wrote opens WhatsApp's 24-hour window for the worker; noted here, off the webhook's
@@ -491,6 +483,10 @@ class WhatsAppInput(InputChannel):
         except SQLAlchemyError:
             known = None
         return template_language(known.language if known else None)
+
+
+def _forget(in_hand: Set[str], message_id: str, done: asyncio.Task) -> None:
+    in_hand.discard(message_id)
 
 
 def options(buttons: List[Dict[Text, Any]]) -> List[Tuple[str, str]]:

@@ -15,13 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Set
+from functools import partial
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.whatsapp.in_turn import InTurn
 from connectors.whatsapp.payload import Inbound, handed_on
 from connectors.whatsapp.reception import SIGNATURE, Apologiser, Reception
 from connectors.whatsapp.store import ChannelStore
@@ -49,9 +51,8 @@ class Receiver:
         )
         self.hand_on_url = services.settings.rasa_url.rstrip("/") + TAKEN
         self._session: Optional[aiohttp.ClientSession] = None
-        # Each citizen's last hand-on: the next one waits for it, so that a replica gets their messages in order.
-        self._tails: Dict[str, asyncio.Task] = {}
-        self._pending: Set[asyncio.Task] = set()
+        # Each citizen's hand-ons one after another, so that a replica gets their messages in order.
+        self._in_turn = InTurn()
 
     def app(self) -> Sanic:
         app = Sanic("seva_whatsapp_receiver")
@@ -71,15 +72,16 @@ class Receiver:
         async def receive(request: Request) -> HTTPResponse:
             taken = await self.reception.take_in(request.body or b"", request.headers.get(SIGNATURE))
             for sender, messages in _by_sender(taken.new).items():
-                self._hand_on_in_turn(sender, messages)
+                self._in_turn.run(sender, partial(self._hand_on, sender, messages))
             return response.json(taken.answer, status=taken.status)
 
         async def open_session(app: Any, loop: Any) -> None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HAND_ON_SECONDS))
 
         async def finish_hand_ons(app: Any, loop: Any) -> None:
-            if self._pending:
-                await asyncio.wait(self._pending, timeout=HAND_ON_SECONDS)
+            pending = self._in_turn.pending()
+            if pending:
+                await asyncio.wait(pending, timeout=HAND_ON_SECONDS)
             if self._session is not None:
                 await self._session.close()
 
@@ -87,22 +89,7 @@ class Receiver:
         app.register_listener(finish_hand_ons, "before_server_stop")
         return app
 
-    def _hand_on_in_turn(self, sender: str, messages: List[Inbound]) -> None:
-        previous = self._tails.get(sender)
-        task = asyncio.ensure_future(self._hand_on(previous, sender, messages))
-        self._tails[sender] = task
-        self._pending.add(task)
-
-        def forget(done: asyncio.Task) -> None:
-            self._pending.discard(done)
-            if self._tails.get(sender) is done:
-                del self._tails[sender]
-
-        task.add_done_callback(forget)
-
-    async def _hand_on(self, previous: Optional[asyncio.Task], sender: str, messages: List[Inbound]) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
+    async def _hand_on(self, sender: str, messages: List[Inbound]) -> None:
         assert self._session is not None, "the session opens before the server takes requests"
         body = handed_on(messages)
         headers = {SIGNATURE: self.reception.signature(body), SENDER: sender, "Content-Type": "application/json"}
