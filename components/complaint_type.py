@@ -21,10 +21,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
+from components.places import with_places_as
 from components.text_classifier import TrainedTextComponent, text_classifier
 from seva.catalogue import load_catalogue
 from seva.clauses import adds, clauses
-from seva.matching import load_gazetteer, normalise
+from seva.matching import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -158,14 +159,7 @@ def _close(ranking: List[Dict[str, Any]], ratio: float) -> bool:
 
 def features_text(text: str) -> str:
     """The message without the names of places in it, normalised."""
-    gazetteer = load_gazetteer()
-    cities = gazetteer.find_cities(text)
-    spans = [(m.start, m.end) for m in cities]
-    for tenant_id in {m.key for m in cities}:
-        spans += [(m.start, m.end) for m in gazetteer.find_localities(tenant_id, text)]
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + " " + text[end:]
-    return normalise(text)
+    return with_places_as(text, "")
 
 
 def label_of(example: Message) -> str:

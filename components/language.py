@@ -73,6 +73,7 @@ class LanguageGuesser(TrainedTextComponent):
                 char_ngrams=(1, 4),
                 random_seed=self._config["random_seed"],
                 word_ngrams=(1, 1),
+                sounds=False,
             ).fit(texts, labels)
         }
         self.persist()

@@ -1,8 +1,9 @@
-"""The text classifier Seva's own NLU components share: TF-IDF over character n-grams within words and over
-whitespace-separated words, then logistic regression.
+"""The text classifier Seva's own NLU components share: TF-IDF over character n-grams within the words' sound keys
+and over whitespace-separated words, then logistic regression.
 
 Both feature kinds keep Devanagari and Gurmukhi words whole (scikit-learn's default word pattern splits them
-at vowel signs), and character n-grams carry misspellings and romanisations ("kooda", "kuda", "kuuda").
+at vowel signs). The character n-grams are taken from each word's sound key (`components.sound_key`), so that
+misspellings, romanisations and scripts meet ("kooda", "kuda", ਕੂੜਾ, कूड़ा); the words stay as written.
 """
 
 from __future__ import annotations
@@ -19,12 +20,21 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from components.sound_key import sound_key
+
 logger = logging.getLogger(__name__)
 
 
 def text_classifier(
-    C: float, balanced: bool, char_ngrams: Tuple[int, int], random_seed: int, word_ngrams: Tuple[int, int] = (1, 2)
+    C: float,
+    balanced: bool,
+    char_ngrams: Tuple[int, int],
+    random_seed: int,
+    word_ngrams: Tuple[int, int] = (1, 2),
+    sounds: bool = True,
 ) -> Pipeline:
+    """With `sounds`, the character n-grams are the sound keys'; without, the written words' (telling romanised
+    Hindi from romanised Punjabi needs the very spellings the keys make one)."""
     return Pipeline(
         [
             (
@@ -33,7 +43,12 @@ def text_classifier(
                     [
                         (
                             "chars",
-                            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True),
+                            TfidfVectorizer(
+                                analyzer="char_wb",
+                                ngram_range=tuple(char_ngrams),
+                                sublinear_tf=True,
+                                preprocessor=sound_key if sounds else None,
+                            ),
                         ),
                         (
                             "words",
