@@ -27,7 +27,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 # What the model is trained from: data, configuration, our components and the catalogue they learn from.
 TRAINING_INPUTS := config.yml domain.yml seva/catalogue.py seva/matching.py seva/languages.py seva/numbering.py \
-	seva/text.py \
+	seva/text.py seva/sound_key.py \
 	$(shell find data components catalogue -type f \( -name '*.yml' -o -name '*.py' -o -name '*.json' \) 2>/dev/null)
 
 .PHONY: help venv train shell interactive serve actions migrate validate lint test test-unit test-integration test-fullstack e2e evaluate compare crossval effort review bench profile bench-scale deploy-tools \

@@ -2,7 +2,7 @@
 and over whitespace-separated words, then logistic regression.
 
 Both feature kinds keep Devanagari and Gurmukhi words whole (scikit-learn's default word pattern splits them
-at vowel signs). The character n-grams are taken from each word's sound key (`components.sound_key`), so that
+at vowel signs). The character n-grams are taken from each word's sound key (`seva.sound_key`), so that
 misspellings, romanisations and scripts meet ("kooda", "kuda", ਕੂੜਾ, कूड़ा); the words stay as written.
 """
 
@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from components.sound_key import sound_key
+from seva.sound_key import sound_key
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
 """Checks that the held-out and realistic sets stay apart from the training data: no training example may be the
 same as, or a near copy of, a message we measure on (which would make the figures of `make evaluate` flatter than
-what citizens get). Compared per cell after normalising, with entity markup taken out.
+what citizens get). Compared after normalising, with entity markup taken out: as written within a cell, and by
+sound key (`seva.sound_key`, what the classifiers read) within a cell and against the other script of the
+same language, where ਨਾ ਬਾਈ ਨਾ and "na bai na" are one message.
 
     python -m scripts.held_apart            # exits 1 and lists the pairs when any is too close
 """
@@ -16,6 +18,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from seva.matching import normalise
+from seva.sound_key import sound_key
 
 ROOT = Path(__file__).resolve().parent.parent
 # A similarity (0-100, rapidfuzz's ratio on normalised text) from which two messages are one message reworded
@@ -44,25 +47,43 @@ def measured_messages(cell: str) -> List[str]:
     return messages
 
 
-def too_close(training: List[str], measured: List[str], near: float = NEAR) -> List[tuple]:
-    """(training example, measured message, score) for each training example too close to a measured one."""
-    keyed: Dict[str, str] = {normalise(m): m for m in measured if normalise(m)}
+def too_close(training: List[str], measured: List[str], near: float = NEAR, key=normalise) -> List[tuple]:
+    """(training example, measured message, score) for each training example too close to a measured one, compared
+    by `key`."""
+    keyed: Dict[str, str] = {key(m): m for m in measured if normalise(m)}
     choices = list(keyed)
     pairs = []
     for example in training:
-        key = normalise(example)
-        if len(key.split()) < MIN_WORDS:
+        if len(normalise(example).split()) < MIN_WORDS:
             continue
-        best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=near)
+        best = process.extractOne(key(example), choices, scorer=fuzz.ratio, score_cutoff=near)
         if best is not None:
             pairs.append((example, keyed[best[0]], round(best[1])))
     return pairs
 
 
+def by_sound(text: str) -> str:
+    return sound_key(normalise(text))
+
+
+def same_language(cell: str) -> List[str]:
+    """The cell and the cell of its language in the other script ("pa" and "pa-latn"), where there is one."""
+    native = cell.removesuffix("-latn")
+    return [c for c in (native, f"{native}-latn") if (ROOT / "tests" / "nlu" / f"{c}.yml").exists()] or [cell]
+
+
+def near_copies(cell: str, training: List[str]) -> List[tuple]:
+    found = {example: (message, score) for example, message, score in too_close(training, measured_messages(cell))}
+    for other in same_language(cell):
+        for example, message, score in too_close(training, measured_messages(other), key=by_sound):
+            found.setdefault(example, (message, score))
+    return [(example, message, score) for example, (message, score) in found.items()]
+
+
 def main() -> int:
     failing = 0
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        pairs = too_close(training_examples(path), measured_messages(path.stem))
+        pairs = near_copies(path.stem, training_examples(path))
         for example, message, score in pairs:
             print(f"{path.stem}\t{score}\ttraining: {example}\tmeasured: {message}")
         failing += len(pairs)

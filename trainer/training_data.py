@@ -16,7 +16,7 @@ from typing import List, Optional, Tuple
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from scripts.held_apart import measured_messages, too_close, training_examples
+from scripts.held_apart import near_copies, training_examples
 from seva.matching import normalise
 from seva.review import COMPLAINT_NUMBER, EMAIL, PHONE
 
@@ -74,7 +74,7 @@ def add_example(cell: str, text: str, intent: str, complaint_type: Optional[str]
         raise Refused(NO_WORDS, "the message has no words to learn from")
     if normalise(plain) in {normalise(example) for example in training_examples(path)}:
         raise Refused(ALREADY_THERE, "the training data of the cell has it already")
-    close = too_close([plain], measured_messages(cell))
+    close = near_copies(cell, [plain])
     if close:
         raise Refused(MEASURED, f"it is a near copy of a message we measure on: {close[0][1]!r}")
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -4,7 +4,7 @@ them."""
 import pytest
 
 from components.places import PLACE_MARK, with_places_as
-from components.sound_key import sound_key, word_key
+from seva.sound_key import sound_key, word_key
 
 
 @pytest.mark.parametrize(
