@@ -116,7 +116,9 @@ def test_without_a_terminal_the_inbox_is_printed_as_a_table_most_frequent_first(
     entries = rows(table)
     assert "Review inbox" in table.splitlines()[0] and "postgresql" in table.splitlines()[0]
     first = entries[0]
-    assert (first["cell"], first["seen"], first["chats"]) == ("en", "4", "3") and first["message"].startswith("asdkjh")
+    # Nonsense in Latin letters is filed under whichever Latin-script cell the language guesser picks for it.
+    assert first["cell"] in ("en", "hi-latn", "pa-latn") and first["message"].startswith("asdkjh")
+    assert (first["seen"], first["chats"]) == ("4", "3")
     assert CANCELLED in first["why"]
     water = next(e for e in entries if e["message"] == WATER)
     assert TYPE_CHANGED in water["why"] and water["suggested"] == f"file_complaint / {chosen}"
@@ -151,7 +153,7 @@ def test_a_trainer_accepts_relabels_and_discards_and_the_training_data_and_the_i
 
     assert f'- [{WATER}]{{"entity": "complaint_type", "value": "{chosen}"}}' in examples("en")
     assert f'- [{HINDI}]{{"entity": "complaint_type", "value": "GarbageNeedsTobeCleared"}}' in examples("hi-latn")
-    assert not any("asdkjh" in line for line in (data / "en.yml").read_text(encoding="utf-8").splitlines())
+    assert not any("asdkjh" in path.read_text(encoding="utf-8") for path in data.glob("*.yml"))
 
     with database.session() as session:
         decided = {
