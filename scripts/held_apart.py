@@ -73,9 +73,10 @@ def same_language(cell: str) -> List[str]:
 
 
 def near_copies(cell: str, training: List[str]) -> List[tuple]:
-    found = {example: (message, score) for example, message, score in too_close(training, measured_messages(cell))}
+    measured = {c: measured_messages(c) for c in {cell, *same_language(cell)}}
+    found = {example: (message, score) for example, message, score in too_close(training, measured[cell])}
     for other in same_language(cell):
-        for example, message, score in too_close(training, measured_messages(other), key=by_sound):
+        for example, message, score in too_close(training, measured[other], key=by_sound):
             found.setdefault(example, (message, score))
     return [(example, message, score) for example, (message, score) in found.items()]
 
